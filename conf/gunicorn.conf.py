@@ -1,0 +1,24 @@
+"""gunicorn settings read from the host configuration; nothing here touches the database."""
+
+import os
+
+from host.config import load_config
+
+_config = load_config()
+
+bind = os.environ.get("RELEASE_HOST_BIND", _config.bind)
+workers = int(os.environ.get("RELEASE_HOST_WORKERS", _config.workers))
+worker_class = "sync"
+preload_app = False
+timeout = 60
+graceful_timeout = 20
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
+limit_request_field_size = 16384
+
+
+def worker_exit(server, worker):
+    app = getattr(worker, "wsgi", None)
+    host = getattr(app, "host", None)
+    if host is not None:
+        host.shutdown()

@@ -1,0 +1,50 @@
+"""Release Host: the public API for plugins. Everything a plugin may import is named here."""
+
+from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
+from host.app import Host, create_app
+from host.config import Config, load_config
+from host.credentials import basic_credentials
+from host.crypto import Secrets, same
+from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db
+from host.errors import AuthenticationFailed, StartupError
+from host.events import Event
+from host.hookimpl import hookimpl
+from host.migrations import Migration, create_tables
+from host.navigation import NavLink
+from host.permissions import ADMIN, Permission
+from host.responses import bad_request, json_body
+from host.routes import AUTHENTICATED, PUBLIC, Route
+
+__all__ = [
+    "ADMIN",
+    "AUTHENTICATED",
+    "EXTERNAL",
+    "INTERNAL",
+    "LDAP",
+    "PUBLIC",
+    "Actor",
+    "AuthenticationFailed",
+    "BaseModel",
+    "Config",
+    "Event",
+    "Host",
+    "Migration",
+    "NavLink",
+    "Permission",
+    "PreparedQuery",
+    "Route",
+    "Secrets",
+    "StartupError",
+    "bad_request",
+    "basic_credentials",
+    "create_app",
+    "create_tables",
+    "database",
+    "from_db",
+    "hookimpl",
+    "iso",
+    "json_body",
+    "same",
+    "load_config",
+    "to_db",
+]

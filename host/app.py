@@ -1,0 +1,179 @@
+"""The application factory and the `Host` object every hook receives."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import falcon
+import peewee
+import pluggy
+
+from host import db as storage
+from host.actors import Actor
+from host.config import Config, ensure_secret_key, load_config
+from host.crypto import Secrets
+from host.errors import StartupError
+from host.events import Event
+from host.migrations import Migration, apply_migrations
+from host.navigation import NavLink
+from host.permissions import Permission, decide
+from host.plugins import make_plugin_manager
+from host.routes import AUTHENTICATED, PUBLIC, Route
+
+log = logging.getLogger("release_host")
+
+
+class Host:
+    """What plugins see of the running server: config, permissions, routes, events, clock."""
+
+    def __init__(self, config: Config, pm: pluggy.PluginManager, context: str = "server") -> None:
+        self.config = config
+        self.pm = pm
+        self.context = context
+        self.secrets = Secrets(ensure_secret_key(config))
+        self.database: peewee.Database = storage.open_database(config.database_url)
+        storage.bind(self.database)
+        self.permissions: dict[str, Permission] = self._collect_permissions()
+        self.routes: dict[str, tuple[str, Route]] = self._collect_routes()
+        self.models: list[type[peewee.Model]] = [
+            m for _, models in self._per_plugin("register_models") for m in models
+        ]
+
+    def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
+        """Call a list-returning hook one implementation at a time, remembering who answered."""
+        caller = getattr(self.pm.hook, hook_name)
+        answers = []
+        for impl in reversed(caller.get_hookimpls()):
+            result = impl.function(host=self)
+            if result:
+                answers.append((impl.plugin_name, list(result)))
+        return answers
+
+    def _collect_permissions(self) -> dict[str, Permission]:
+        found: dict[str, Permission] = {}
+        owner: dict[str, str] = {}
+        for plugin, permissions in self._per_plugin("register_permissions"):
+            for permission in permissions:
+                if permission.name in owner:
+                    raise StartupError(
+                        f"permission {permission.name!r} is registered twice: by "
+                        f"{owner[permission.name]!r} and by {plugin!r}"
+                    )
+                owner[permission.name] = plugin
+                found[permission.name] = permission
+        return found
+
+    def _collect_routes(self) -> dict[str, tuple[str, Route]]:
+        routes: dict[str, tuple[str, Route]] = {}
+        for plugin, declared in self._per_plugin("register_routes"):
+            for route in declared:
+                if route.template in routes:
+                    raise StartupError(
+                        f"route {route.template} is registered twice: by "
+                        f"{routes[route.template][0]!r} and by {plugin!r}"
+                    )
+                missing = route.undeclared()
+                if missing:
+                    raise StartupError(
+                        f"plugin {plugin!r}: route {route.template} declares no permission for "
+                        f"{', '.join(missing)}"
+                    )
+                for method, access in route.access.items():
+                    if access not in (PUBLIC, AUTHENTICATED) and access not in self.permissions:
+                        raise StartupError(
+                            f"plugin {plugin!r}: route {route.template} {method} requires "
+                            f"unknown permission {access!r}"
+                        )
+                routes[route.template] = (plugin, route)
+        return routes
+
+    def migrations(self) -> list[tuple[str, Migration]]:
+        from host.migrations import AppliedMigration  # noqa: F401 - the table the runner owns
+
+        return [(plugin, step) for plugin, steps in self._per_plugin("register_migrations") for step in steps]
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations of every loaded plugin."""
+        return apply_migrations(self.migrations())
+
+    def now(self) -> datetime:
+        """The current UTC instant; tests replace `config.clock` to move time."""
+        return self.config.clock()
+
+    def plugin_config(self, name: str) -> dict[str, Any]:
+        return self.config.plugin(name)
+
+    def authenticate(self, req: falcon.Request) -> Actor | None:
+        """Run the authentication chain once per request; raises `AuthenticationFailed`."""
+        if getattr(req.context, "authenticated", False):
+            return req.context.actor
+        actor = self.pm.hook.actor_from_request(host=self, req=req)
+        if actor is not None:
+            self.pm.hook.validate_actor(host=self, actor=actor, req=req)
+        req.context.actor = actor
+        req.context.authenticated = True
+        return actor
+
+    def allowed(self, actor: Actor | None, permission: str, resource: str | None = None) -> bool:
+        """Where every permission is decided (see `host.permissions.decide`)."""
+        return decide(self, actor, permission, resource)
+
+    def emit(
+        self, name: str, payload: Mapping[str, Any], actor: Actor | None = None, source: str = ""
+    ) -> list[Any]:
+        """Tell every plugin; a failing handler is logged, the others still run."""
+        event = Event(name=name, payload=dict(payload), at=self.now(), actor=actor, source=source)
+        results = []
+        for impl in reversed(self.pm.hook.handle_event.get_hookimpls()):
+            try:
+                result = impl.function(host=self, event=event)
+            except Exception:
+                log.exception("plugin %s failed handling event %s", impl.plugin_name, name)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
+
+    def navigation(self, actor: Actor) -> list[NavLink]:
+        links = [
+            link for found in self.pm.hook.navigation_links(host=self, actor=actor) if found for link in found
+        ]
+        return sorted(links, key=lambda link: (link.order, link.label))
+
+    def shutdown(self) -> None:
+        self.pm.hook.shutdown(host=self)
+        if hasattr(self.database, "close_all"):
+            self.database.close_all()
+
+
+class App(falcon.App):
+    """The Falcon app, carrying the `Host` it was built with (`app.host`)."""
+
+    host: Host
+
+
+def create_app(config: Config | None = None, context: str = "server") -> App:
+    """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
+    from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware
+    from host.responses import install_error_handling
+
+    config = config or load_config()
+    pm = make_plugin_manager(config)
+    host = Host(config, pm, context=context)
+    app = App(
+        middleware=[
+            BodyLimitMiddleware(config.max_body_bytes),
+            ConnectionMiddleware(host),
+            AuthMiddleware(host),
+        ]
+    )
+    app.req_options.strip_url_path_trailing_slash = True
+    install_error_handling(app)
+    for _, route in host.routes.values():
+        app.add_route(route.template, route.resource, **({"suffix": route.suffix} if route.suffix else {}))
+    app.host = host
+    pm.hook.startup(host=host)
+    return app

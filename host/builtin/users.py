@@ -1,0 +1,222 @@
+"""Built-in plugin: users, roles, password authentication and the permission decision by role."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+import falcon
+import peewee
+
+from host import users
+from host.actors import USER_SOURCES, Actor
+from host.credentials import basic_credentials
+from host.errors import AuthenticationFailed
+from host.hookimpl import hookimpl
+from host.migrations import Migration
+from host.passwords import PasswordError, check_password, hash_password
+from host.permissions import ADMIN, PRODUCT_PERMISSIONS
+from host.routes import AUTHENTICATED, Route
+
+INVALID_LOGIN = "Invalid username or password."
+
+
+def verify_login(host, username: str, password: str) -> users.User:
+    """Ask every password authenticator; refuse unknown or disabled users the same way."""
+    user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
+    if user is None or not user.enabled:
+        raise AuthenticationFailed(INVALID_LOGIN)
+    return user
+
+
+@hookimpl
+def register_permissions(host):
+    return list(PRODUCT_PERMISSIONS)
+
+
+@hookimpl
+def register_models(host):
+    return list(users.MODELS)
+
+
+def _m001_users(db: peewee.Database) -> None:
+    db.create_tables(users.MODELS, safe=True)
+    users.ensure_role("admin", [ADMIN], "Everything")
+
+
+@hookimpl
+def register_migrations(host):
+    return [Migration("m001_users_and_roles", _m001_users)]
+
+
+@hookimpl(trylast=True)
+def authenticate_password(host, username, password):
+    user = users.User.get_or_none(users.User.username == username)
+    if user is not None and user.source != users.INTERNAL:
+        return None
+    rounds = host.config.bcrypt_rounds
+    if not check_password(password, user.password_hash if user else None, rounds):
+        raise AuthenticationFailed(INVALID_LOGIN)
+    return user
+
+
+@hookimpl(trylast=True)
+def actor_from_request(host, req):
+    credentials = basic_credentials(req)
+    if credentials is None or not credentials[0]:
+        return None
+    return users.actor_for(verify_login(host, *credentials), via="password")
+
+
+@hookimpl
+def permission_allowed(host, actor: Actor, permission, resource):
+    if actor.scope is not None and permission not in actor.scope and ADMIN not in actor.scope:
+        return False
+    held = users.actor_permissions(actor)
+    if ADMIN in held or permission in held:
+        return True
+    return None
+
+
+class GlobalPermissions:
+    def __init__(self, host) -> None:
+        self.host = host
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = [p.name for p in self.host.permissions.values() if p.is_global]
+
+
+class Profile:
+    """The caller as the server sees them: used by pages and by scripts checking a credential."""
+
+    def __init__(self, host) -> None:
+        self.host = host
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        actor = req.context.actor
+        held = users.actor_permissions(actor)
+        effective = [p for p in self.host.permissions if self.host.allowed(actor, p)]
+        resp.media = {
+            "username": actor.username,
+            "fullName": actor.display_name,
+            "source": actor.source,
+            "authenticatedBy": actor.via,
+            "admin": ADMIN in held,
+            "permissions": sorted(effective),
+        }
+
+
+@hookimpl
+def register_routes(host):
+    return [
+        Route("/api/v1/global-permissions", GlobalPermissions(host), {"GET": AUTHENTICATED}),
+        Route("/api/v1/profile", Profile(host), {"GET": AUTHENTICATED}),
+    ]
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password_env", None):
+        return os.environ[args.password_env]
+    if getattr(args, "password", False):
+        return getpass.getpass("Password: ")
+    return None
+
+
+def _find(username: str) -> users.User:
+    user = users.User.get_or_none(users.User.username == username)
+    if user is None:
+        raise SystemExit(f"release-host: no user {username!r}")
+    return user
+
+
+def cmd_users(host, args: argparse.Namespace) -> int:
+    action = args.users_action
+    if action == "list":
+        for user in users.User.select().order_by(users.User.username):
+            state = "enabled" if user.enabled else "disabled"
+            print(f"{user.username}\t{user.source}\t{state}\t{','.join(users.roles_of(user))}")
+        return 0
+    if action == "create":
+        try:
+            user = users.create_user(
+                args.username,
+                now=host.now(),
+                password=_read_password(args),
+                rounds=host.config.bcrypt_rounds,
+                source=args.source,
+            )
+        except (ValueError, PasswordError) as exc:
+            raise SystemExit(f"release-host: {exc}") from None
+        for role in args.role or []:
+            users.grant_role(user, users.ensure_role(role))
+        print(f"created user {user.username} ({user.source})")
+        return 0
+    user = _find(args.username)
+    if action in ("disable", "enable"):
+        user.enabled = action == "enable"
+        user.save()
+        print(f"{action}d user {user.username}")
+    elif action == "grant":
+        users.grant_role(user, users.ensure_role(args.role))
+        print(f"granted role {args.role} to {user.username}")
+    elif action == "revoke":
+        users.revoke_role(user, users.ensure_role(args.role))
+        print(f"revoked role {args.role} from {user.username}")
+    elif action == "set-password":
+        password = _read_password(args)
+        if not password:
+            raise SystemExit("release-host: give --password (prompt) or --password-env NAME")
+        try:
+            user.password_hash = hash_password(password, host.config.bcrypt_rounds)
+        except PasswordError as exc:
+            raise SystemExit(f"release-host: {exc}") from None
+        user.save()
+        print(f"password set for {user.username}")
+    return 0
+
+
+def cmd_roles(host, args: argparse.Namespace) -> int:
+    if args.roles_action == "create":
+        unknown = [p for p in args.permission or [] if p not in host.permissions]
+        if unknown:
+            raise SystemExit(f"release-host: unknown permission(s): {', '.join(unknown)}")
+        users.ensure_role(args.name, args.permission or [], args.description)
+        print(f"role {args.name}: {', '.join(args.permission or []) or 'no permissions'}")
+    else:
+        for role in users.Role.select().order_by(users.Role.name):
+            print(f"{role.name}\t{','.join(sorted(g.permission for g in role.grants))}")
+    return 0
+
+
+@hookimpl
+def register_commands(host, subparsers):
+    p = subparsers.add_parser("users", help="create, list, disable users and grant roles")
+    sub = p.add_subparsers(dest="users_action", required=True)
+    sub.add_parser("list", help="every user with source, state and roles")
+    create = sub.add_parser("create", help="create a user")
+    create.add_argument("username")
+    create.add_argument("--source", choices=USER_SOURCES, default="internal")
+    create.add_argument("--role", action="append", help="grant this role (repeatable)")
+    create.add_argument("--password", action="store_true", help="prompt for a password")
+    create.add_argument("--password-env", metavar="NAME", help="read the password from this variable")
+    for name in ("disable", "enable"):
+        sub.add_parser(name, help=f"{name} a user").add_argument("username")
+    for name in ("grant", "revoke"):
+        g = sub.add_parser(name, help=f"{name} a role")
+        g.add_argument("username")
+        g.add_argument("role")
+    setpw = sub.add_parser("set-password", help="set an internal user's password")
+    setpw.add_argument("username")
+    setpw.add_argument("--password", action="store_true", help="prompt for a password")
+    setpw.add_argument("--password-env", metavar="NAME")
+    p.set_defaults(handler=cmd_users)
+
+    r = subparsers.add_parser("roles", help="create and list roles")
+    rsub = r.add_subparsers(dest="roles_action", required=True)
+    rsub.add_parser("list")
+    rc = rsub.add_parser("create", help="create a role or add permissions to it")
+    rc.add_argument("name")
+    rc.add_argument("--permission", action="append", help="a permission name (repeatable)")
+    rc.add_argument("--description", default="")
+    r.set_defaults(handler=cmd_roles)

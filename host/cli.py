@@ -1,0 +1,157 @@
+"""The `release-host` command: serve, migrate, plugins, routes, config, plus plugins' commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from host.app import Host, create_app
+from host.config import load_config
+from host.errors import StartupError
+from host.plugins import describe
+from host.routes import AUTHENTICATED, PUBLIC
+
+ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
+
+
+def ensure_admin(host: Host) -> str | None:
+    """On an empty user table, create `admin`; return the generated password to print once."""
+    from host import users
+
+    if users.User.select().exists():
+        return None
+    password = os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(16)
+    admin = users.create_user("admin", now=host.now(), password=password, rounds=host.config.bcrypt_rounds)
+    users.grant_role(admin, users.ensure_role("admin"))
+    return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
+
+
+def cmd_serve(host: Host, args: argparse.Namespace) -> int:
+    with host.database.connection_context():
+        for name in host.migrate():
+            print(f"applied migration {name}")
+        generated = ensure_admin(host)
+    if generated:
+        print(f"Created the admin user. Log in as admin with password: {generated}")
+        print(
+            "This password is shown once; change it with `release-host users set-password admin --password`."
+        )
+    host.database.close_all()
+    conf = Path(args.gunicorn_conf or Path(__file__).resolve().parent.parent / "conf" / "gunicorn.conf.py")
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--no-control-socket",
+        "-c",
+        str(conf),
+        "host.wsgi:app",
+    ]
+    if host.config.source:
+        os.environ["RELEASE_HOST_CONF"] = str(host.config.source.resolve())
+    os.environ.setdefault("RELEASE_HOST_BIND", args.bind or host.config.bind)
+    if args.workers:
+        os.environ["RELEASE_HOST_WORKERS"] = str(args.workers)
+    print(f"Serving on http://{os.environ['RELEASE_HOST_BIND']}", flush=True)
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+    return 0
+
+
+def cmd_migrate(host: Host, args: argparse.Namespace) -> int:
+    applied = host.migrate()
+    print("\n".join(f"applied migration {name}" for name in applied) or "no pending migrations")
+    return 0
+
+
+def cmd_plugins(host: Host, args: argparse.Namespace) -> int:
+    rows = describe(host.pm)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['name']} {row['version']}\n  from: {row['location']}\n  hooks: {', '.join(row['hooks'])}"
+        )
+    return 0
+
+
+def cmd_routes(host: Host, args: argparse.Namespace) -> int:
+    rows = []
+    for template, (plugin, route) in sorted(host.routes.items()):
+        for method, access in route.access.items():
+            label = {PUBLIC: "PUBLIC", AUTHENTICATED: "AUTHENTICATED"}.get(access, access)
+            rows.append((template, method, label, plugin))
+    width = max((len(r[0]) for r in rows), default=10)
+    for template, method, access, plugin in rows:
+        print(f"{method:<7}{template:<{width + 2}}{access:<28}{plugin}")
+    return 0
+
+
+def cmd_config(host: Host, args: argparse.Namespace) -> int:
+    print(json.dumps(host.config.redacted(), indent=2))
+    return 0
+
+
+def build_parser(host: Host) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="release-host", description="Release Host server and administration"
+    )
+    parser.add_argument("--conf", help="configuration file (default: $RELEASE_HOST_CONF or conf/host.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply migrations and run the server under gunicorn")
+    serve.add_argument("--bind", help="address:port (default from the configuration, 127.0.0.1:5516)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes")
+    serve.add_argument("--gunicorn-conf", help="gunicorn configuration file")
+    serve.set_defaults(handler=cmd_serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
+    plugins = sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
+    plugins.add_argument("--json", action="store_true")
+    plugins.set_defaults(handler=cmd_plugins)
+    sub.add_parser("routes", help="every route with its methods and required permission").set_defaults(
+        handler=cmd_routes
+    )
+    config = sub.add_parser("config", help="configuration")
+    config_sub = config.add_subparsers(dest="config_action", required=True)
+    config_sub.add_parser("show", help="print the configuration with secrets redacted")
+    config.set_defaults(handler=cmd_config)
+    host.pm.hook.register_commands(host=host, subparsers=sub)
+    return parser
+
+
+def _conf_from_argv(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--conf" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--conf="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app = create_app(load_config(_conf_from_argv(argv)), context="cli")
+    except StartupError as exc:
+        print(f"release-host: cannot start: {exc}", file=sys.stderr)
+        return 2
+    host: Host = app.host
+    args = build_parser(host).parse_args(argv)
+    try:
+        if args.handler is cmd_serve:
+            return cmd_serve(host, args)
+        with host.database.connection_context():
+            return int(args.handler(host, args) or 0)
+    except StartupError as exc:
+        print(f"release-host: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        host.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

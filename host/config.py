@@ -1,0 +1,168 @@
+"""Configuration: `conf/host.toml`, environment overrides, `{env = "NAME"}` values, redaction."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from host.errors import StartupError
+
+DEFAULT_CONF = Path("conf/host.toml")
+DEFAULT_PLUGINS = ["pat_auth", "releases_api", "webhooks"]
+_SECRET_WORDS = ("secret", "key", "password", "token")
+REDACTED = "********"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Config:
+    """Everything the host reads at startup; tests build one directly."""
+
+    bind: str = "127.0.0.1:5516"
+    workers: int = 2
+    secret_key: str | None = None
+    database_url: str = "sqlite:///var/release-host.db"
+    production: bool = False
+    bcrypt_rounds: int = 12
+    max_body_bytes: int = 1024 * 1024
+    session_idle_minutes: int = 60
+    secure_cookies: bool = False
+    var_dir: Path = Path("var")
+    enabled_plugins: list[str] = field(default_factory=lambda: list(DEFAULT_PLUGINS))
+    plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+    clock: Callable[[], datetime] = utc_now
+
+    def plugin(self, name: str) -> dict[str, Any]:
+        """The `[plugins.NAME]` table, empty when absent."""
+        return self.plugin_settings.get(name, {})
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as it may be shown: every secret-looking value masked."""
+        shown = {
+            "bind": self.bind,
+            "workers": self.workers,
+            "secret_key": self.secret_key,
+            "database_url": _redact_url(self.database_url),
+            "production": self.production,
+            "bcrypt_rounds": self.bcrypt_rounds,
+            "max_body_bytes": self.max_body_bytes,
+            "session_idle_minutes": self.session_idle_minutes,
+            "secure_cookies": self.secure_cookies,
+            "var_dir": str(self.var_dir),
+            "source": str(self.source) if self.source else None,
+            "plugins": {"enabled": list(self.enabled_plugins), **self.plugin_settings},
+        }
+        return _redact(shown)
+
+
+def _redact(value: Any, key: str = "") -> Any:
+    if isinstance(value, Mapping):
+        return {k: _redact(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, key) for v in value]
+    if value is not None and any(word in key.lower() for word in _SECRET_WORDS):
+        return REDACTED
+    return value
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in `scheme://user:password@host/db`."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:{REDACTED}@{location}"
+
+
+def _resolve_env(value: Any, env: Mapping[str, str], where: str) -> Any:
+    """Replace every `{env = "NAME"}` table by the variable's value."""
+    if isinstance(value, Mapping):
+        if set(value) == {"env"}:
+            name = value["env"]
+            if name not in env:
+                raise StartupError(
+                    f"configuration {where} names environment variable {name}, which is not set"
+                )
+            return env[name]
+        return {k: _resolve_env(v, env, f"{where}.{k}" if where else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_env(v, env, where) for v in value]
+    return value
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (RELEASE_HOST_CONF, else conf/host.toml if present) and apply overrides."""
+    env = os.environ if env is None else env
+    path = Path(path or env.get("RELEASE_HOST_CONF") or DEFAULT_CONF)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise StartupError(f"{path} is not valid TOML: {exc}") from None
+    elif env.get("RELEASE_HOST_CONF"):
+        raise StartupError(f"configuration file {path} (RELEASE_HOST_CONF) does not exist")
+    raw = _resolve_env(raw, env, "")
+    server = raw.get("server", {})
+    plugins = dict(raw.get("plugins", {}))
+    enabled = plugins.pop("enabled", DEFAULT_PLUGINS)
+    base = path.parent.parent if path.exists() else Path.cwd()
+    var_dir = Path(server.get("var_dir", "var"))
+    config = Config(
+        bind=env.get("RELEASE_HOST_BIND", server.get("bind", Config.bind)),
+        workers=int(env.get("RELEASE_HOST_WORKERS", server.get("workers", Config.workers))),
+        secret_key=env.get("RELEASE_HOST_SECRET_KEY", server.get("secret_key")),
+        database_url=env.get("RELEASE_HOST_DATABASE_URL", server.get("database_url", Config.database_url)),
+        production=_truthy(env.get("RELEASE_HOST_PRODUCTION", server.get("production", False))),
+        bcrypt_rounds=int(server.get("bcrypt_rounds", Config.bcrypt_rounds)),
+        max_body_bytes=int(server.get("max_body_bytes", Config.max_body_bytes)),
+        session_idle_minutes=int(server.get("session_idle_minutes", Config.session_idle_minutes)),
+        secure_cookies=_truthy(server.get("secure_cookies", False)),
+        var_dir=var_dir if var_dir.is_absolute() else base / var_dir,
+        enabled_plugins=list(enabled),
+        plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
+        source=path if path.exists() else None,
+    )
+    config.database_url = _absolute_sqlite(config.database_url, base)
+    return config
+
+
+def _truthy(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    """`sqlite:///var/x.db` is relative to the project folder, not to wherever gunicorn runs."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url
+
+
+def ensure_secret_key(config: Config) -> str:
+    """Production needs a configured key; development keeps a generated one under var/."""
+    if config.secret_key:
+        return config.secret_key
+    if config.production:
+        raise StartupError(
+            "no secret key: set RELEASE_HOST_SECRET_KEY or [server] secret_key (required in production)"
+        )
+    key_file = config.var_dir / "secret_key"
+    if not key_file.exists():
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    config.secret_key = key_file.read_text().strip()
+    return config.secret_key

@@ -1,0 +1,94 @@
+"""Storage: the peewee proxy every model binds to, connection setup, UTC helpers, prepared SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+class BaseModel(peewee.Model):
+    """Base class for every table, the host's and plugins'."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def open_database(url: str) -> peewee.Database:
+    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
+    base = scheme.split("+", 1)[0]
+    if base == "sqlite":
+        db = connect_url(
+            f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=8, stale_timeout=300
+        )
+    elif base in {"postgres", "postgresql"}:
+        db = connect_url(f"postgresql+pool://{rest}", max_connections=16, stale_timeout=300)
+    else:
+        raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:/// or postgresql://")
+    db.autoconnect = False
+    return db
+
+
+def bind(db: peewee.Database) -> None:
+    database.initialize(db)
+
+
+def to_db(value: datetime | None) -> datetime | None:
+    """Store naive UTC: PostgreSQL's `timestamp` has no zone."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def from_db(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with `Z`, the form the API and pages use."""
+    value = from_db(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z" if value else None
+
+
+class PreparedQuery:
+    """SQL built once from a peewee query, then run with new parameters.
+
+    Building a peewee query costs more than running it; the request path (token lookup,
+    permission set) uses this so each call is one `execute_sql`.
+    """
+
+    def __init__(self, build: Callable[[], peewee.Query]) -> None:
+        self._build = build
+        self._sql: dict[int, str] = {}
+
+    def sql(self) -> str:
+        key = id(database.obj)
+        if key not in self._sql:
+            self._sql[key] = self._build().sql()[0]
+        return self._sql[key]
+
+    def rows(self, params: Sequence[Any]) -> list[tuple]:
+        return database.execute_sql(self.sql(), params).fetchall()
+
+    def first(self, params: Sequence[Any]) -> tuple | None:
+        return database.execute_sql(self.sql(), params).fetchone()

@@ -1,0 +1,186 @@
+"""The plugin contract: every hook a plugin may implement.
+
+Hooks are called with keyword arguments. Implementations run last-registered first; use
+`@hookimpl(tryfirst=True)` or `trylast=True` to move one. Each hook is documented in
+`docs/plugins.md` with the same signature.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import falcon
+    import peewee
+
+    from host.actors import Actor
+    from host.app import Host
+    from host.events import Event
+    from host.migrations import Migration
+    from host.navigation import NavLink
+    from host.permissions import Permission
+    from host.routes import Route
+
+hookspec = pluggy.HookspecMarker("release_host")
+
+
+@hookspec
+def register_permissions(host: Host) -> list[Permission] | None:
+    """Declare the permissions this plugin introduces.
+
+    Called once while the host starts, before routes are checked. Two plugins declaring the
+    same name stop the startup.
+
+    :param host: the host being built; its configuration is `host.config`.
+    :return: a list of `Permission`.
+    """
+
+
+@hookspec
+def register_routes(host: Host) -> list[Route] | None:
+    """Declare this plugin's routes, each with the access every HTTP method requires.
+
+    A responder without a declaration, a template another plugin already declared, or an
+    unknown permission name stops the startup.
+
+    :param host: the host being built.
+    :return: a list of `Route`.
+    """
+
+
+@hookspec(firstresult=True)
+def actor_from_request(host: Host, req: falcon.Request) -> Actor | None:
+    """The authentication chain: turn a request's credentials into an actor.
+
+    Return None when the request carries no credentials this plugin understands ("not
+    mine"); the next implementation is asked. Return an `Actor` when they are good: the
+    chain stops. Raise `AuthenticationFailed` when they are this plugin's kind and wrong:
+    the request is refused with 401 at once.
+
+    :param host: the running host.
+    :param req: the Falcon request.
+    """
+
+
+@hookspec
+def validate_actor(host: Host, actor: Actor, req: falcon.Request) -> None:
+    """Veto an authenticated actor for this request (network ranges, time windows, …).
+
+    Called after `actor_from_request` found an actor. Raise `AuthenticationFailed` to refuse
+    the request with 401; return None to let it through.
+
+    :param host: the running host.
+    :param actor: the actor the chain produced.
+    :param req: the Falcon request.
+    """
+
+
+@hookspec
+def permission_allowed(host: Host, actor: Actor, permission: str, resource: str | None) -> bool | None:
+    """Say whether `actor` holds `permission`, optionally on one object.
+
+    Answers combine by veto: any False denies, else any True allows, else deny.
+    Return None to have no opinion.
+
+    :param host: the running host.
+    :param actor: the authenticated caller.
+    :param permission: a registered permission name.
+    :param resource: the id of the object concerned, or None for a global check.
+    """
+
+
+@hookspec(firstresult=True)
+def authenticate_password(host: Host, username: str, password: str) -> Any | None:
+    """Check a username and password (Basic auth, the login page).
+
+    Return the local user record when this plugin vouches for the pair, None when the user
+    is not of this plugin's kind; raise `AuthenticationFailed` when the password is wrong.
+    The first non-None answer wins.
+
+    :param host: the running host.
+    :param username: as typed, never empty.
+    :param password: as typed.
+    """
+
+
+@hookspec(firstresult=True)
+def credential_info(host: Host, credential_id: str) -> dict[str, Any] | None:
+    """Describe a credential (such as a personal access token) by the id found in `actor.credential_id`.
+
+    The plugin that issued it answers `{"id", "userId", "username", "name", "kind"}`; others
+    return None. Lets plugins attach rules to credentials they did not issue.
+
+    :param host: the running host.
+    :param credential_id: the id as the issuing plugin gave it.
+    """
+
+
+@hookspec
+def register_models(host: Host) -> list[type[peewee.Model]] | None:
+    """Name the tables this plugin owns, so the host can list and reset them.
+
+    :param host: the host being built.
+    :return: peewee model classes derived from `host.BaseModel`.
+    """
+
+
+@hookspec
+def register_migrations(host: Host) -> list[Migration] | None:
+    """Return this plugin's migrations in order; each runs once, recorded by name.
+
+    :param host: the host being built.
+    :return: a list of `Migration`.
+    """
+
+
+@hookspec
+def startup(host: Host) -> None:
+    """The host is built: start what the plugin needs (called in each server process).
+
+    :param host: the running host; `host.context` is "server", "cli" or "test".
+    """
+
+
+@hookspec
+def shutdown(host: Host) -> None:
+    """The host is stopping: stop threads, flush, close.
+
+    :param host: the running host.
+    """
+
+
+@hookspec
+def register_commands(host: Host, subparsers: argparse._SubParsersAction) -> None:
+    """Add sub-commands to `release-host`.
+
+    Add a parser with `subparsers.add_parser(...)` and `set_defaults(handler=fn)`;
+    `fn(host, args)` runs inside a database connection and returns an exit code.
+
+    :param host: the host the CLI built.
+    :param subparsers: argparse's sub-parser collection of the `release-host` command.
+    """
+
+
+@hookspec
+def navigation_links(host: Host, actor: Actor) -> list[NavLink] | None:
+    """Entries of the user menu at the top right for this actor.
+
+    :param host: the running host.
+    :param actor: the signed-in user.
+    :return: a list of `NavLink`.
+    """
+
+
+@hookspec
+def handle_event(host: Host, event: Event) -> Any:
+    """React to something another plugin emitted with `host.emit(...)`.
+
+    Called synchronously in the emitting process; an exception is logged and does not
+    stop the other handlers. The emitter receives the non-None results.
+
+    :param host: the running host.
+    :param event: what happened.
+    """

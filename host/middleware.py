@@ -1,0 +1,105 @@
+"""Per-request plumbing: body limit, database connection, and where each request is authenticated
+and its route's declared permission enforced."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import falcon
+import peewee
+
+from host.errors import AuthenticationFailed
+from host.permissions import refusal
+from host.routes import AUTHENTICATED, PUBLIC
+
+if TYPE_CHECKING:
+    from host.app import Host
+
+log = logging.getLogger("release_host")
+CHALLENGE = 'Basic realm="release-host"'
+
+
+class BodyLimitMiddleware:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.content_length is not None and req.content_length > self.max_bytes:
+            raise falcon.HTTPContentTooLarge(
+                title="Request body too large",
+                description=f"The request body is larger than the limit of {self.max_bytes} bytes.",
+            )
+
+
+class ConnectionMiddleware:
+    """One pooled connection per request, returned in `process_response`."""
+
+    def __init__(self, host: Host) -> None:
+        self.db = host.database
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            req.context.opened_connection = self.db.connect(reuse_if_open=True)
+        except peewee.OperationalError:
+            log.warning("database unreachable")
+            raise falcon.HTTPServiceUnavailable(
+                title="Service Unavailable",
+                description="The database is unreachable; try again shortly.",
+            ) from None
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        if getattr(req.context, "opened_connection", False) and not self.db.is_closed():
+            self.db.close()
+
+
+class AuthMiddleware:
+    """Resolve the actor once, then check what the matched route declares, before it runs."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.actor = None
+        req.context.route = None
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
+        if resource is None or req.method == "OPTIONS":
+            return
+        _, route = self.host.routes[req.uri_template]
+        req.context.route = route
+        access = route.access.get(req.method)
+        if access is None or access == PUBLIC:
+            return
+        try:
+            actor = self.host.authenticate(req)
+        except AuthenticationFailed as exc:
+            raise falcon.HTTPUnauthorized(
+                title="Unauthorized", description=exc.message, challenges=[CHALLENGE]
+            ) from None
+        if actor is None:
+            if route.page:
+                raise falcon.HTTPSeeOther(f"/login?next={quote(req.relative_uri, safe='')}")
+            if _has_credentials(req):
+                raise falcon.HTTPUnauthorized(
+                    title="Unauthorized",
+                    description="These credentials are not accepted here.",
+                    challenges=[CHALLENGE],
+                )
+            raise falcon.HTTPUnauthorized(
+                title="Unauthorized", description="Authentication required.", challenges=[CHALLENGE]
+            )
+        if access == AUTHENTICATED:
+            return
+        target = route.object_of(params) if route.object_of else None
+        if not self.host.allowed(actor, access, target):
+            raise falcon.HTTPForbidden(title="Forbidden", description=refusal(access, target))
+
+
+def _has_credentials(req: falcon.Request) -> bool:
+    return bool(req.get_header("Authorization") or req.get_header("x-release-personal-token"))

@@ -1,0 +1,66 @@
+"""Permissions: the registry known at startup and the one place a permission is decided."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from host.actors import Actor
+    from host.app import Host
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission name such as `release#view`, shown to users with its description."""
+
+    name: str
+    description: str
+    is_global: bool = True
+
+
+ADMIN = "admin"
+
+PRODUCT_PERMISSIONS = (
+    Permission(ADMIN, "Everything: administer the server"),
+    Permission("login", "Log in to the user interface"),
+    Permission("security#edit", "Manage users, roles and everyone's access tokens"),
+    Permission("template#create", "Create templates"),
+    Permission("release#create", "Create releases"),
+    Permission("reports#view", "View reports"),
+    Permission("global_variables#edit", "Edit global variables"),
+    Permission("folder#create_top_level", "Create top-level folders"),
+    Permission("global_calendar#edit_blackout", "Edit blackout periods in the global calendar"),
+    Permission("risk_profile#edit", "Edit risk profiles"),
+    Permission("runner#registration", "Register remote runners"),
+)
+
+
+def combine(answers: Iterable[bool | None]) -> bool:
+    """The veto rule: any False denies, else any True allows, else deny."""
+    allowed = False
+    for answer in answers:
+        if answer is False:
+            return False
+        if answer is True:
+            allowed = True
+    return allowed
+
+
+def decide(host: Host, actor: Actor | None, permission: str, resource: str | None = None) -> bool:
+    """Ask every `permission_allowed` implementation and combine their answers."""
+    if actor is None:
+        return False
+    if permission not in host.permissions:
+        raise KeyError(f"unknown permission {permission!r}")
+    answers = host.pm.hook.permission_allowed(
+        host=host, actor=actor, permission=permission, resource=resource
+    )
+    return combine(answers)
+
+
+def refusal(permission: str, resource: str | None) -> str:
+    """The product's wording of a refusal."""
+    where = f" on {resource}" if resource else ""
+    return f"Permission {permission}{where} is not granted to you."

@@ -1,0 +1,86 @@
+"""How errors and JSON bodies look: JSON under the API, HTML on pages, never a stack trace."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from typing import Any
+
+import falcon
+
+log = logging.getLogger("release_host")
+
+
+def wants_html(req: falcon.Request) -> bool:
+    route = getattr(req.context, "route", None)
+    if route is not None:
+        return route.page
+    return not req.path.startswith(("/api/", "/webhooks/")) and "text/html" in (req.accept or "")
+
+
+def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str, message: str) -> None:
+    resp.status = status
+    if wants_html(req):
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = (
+            f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+            '<link rel="stylesheet" href="/static/host.css"></head><body class="error-page">'
+            f"<main><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+            '<p><a href="/">Home</a></p></main></body></html>'
+        )
+    else:
+        resp.content_type = falcon.MEDIA_JSON
+        resp.text = json.dumps({"error": title, "message": message})
+
+
+def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+    title = exc.title or exc.status
+    if title[:3].isdigit():
+        title = title[4:] or title
+    _render(req, resp, exc.status, title, exc.description or title)
+
+
+def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
+    log.exception("unhandled error on %s %s", req.method, req.path)
+    _render(
+        req,
+        resp,
+        falcon.HTTP_500,
+        "Internal Server Error",
+        "The server failed; the error is in its log.",
+    )
+
+
+def install_error_handling(app: falcon.App) -> None:
+    app.set_error_serializer(_serialize_http_error)
+    app.add_error_handler(Exception, _handle_uncaught)
+
+
+def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
+    """The body as a JSON object, or a 400/413 that says what is wrong with it."""
+    raw = req.bounded_stream.read(limit + 1)
+    if len(raw) > limit:
+        raise falcon.HTTPContentTooLarge(
+            title="Request body too large",
+            description=f"The request body is larger than {limit} bytes.",
+        )
+    if not raw.strip():
+        raise falcon.HTTPBadRequest(
+            title="Bad Request", description="A JSON object is required as the request body."
+        )
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise falcon.HTTPBadRequest(
+            title="Bad Request", description=f"The request body is not valid JSON: {exc}"
+        ) from None
+    if not isinstance(body, dict):
+        raise falcon.HTTPBadRequest(
+            title="Bad Request", description="The request body must be a JSON object."
+        )
+    return body
+
+
+def bad_request(message: str) -> falcon.HTTPBadRequest:
+    return falcon.HTTPBadRequest(title="Bad Request", description=message)

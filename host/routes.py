@@ -1,0 +1,43 @@
+"""Route declarations: every responder says which permission it needs before it can be mounted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PUBLIC = "public"
+"""No authentication: anyone may call (health, login page, webhook receivers)."""
+
+AUTHENTICATED = "authenticated"
+"""Any authenticated caller, whatever their permissions."""
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A URI template, its resource, and per HTTP method the access it requires.
+
+    `access` maps a method to `PUBLIC`, `AUTHENTICATED` or a permission name. `object_of`
+    turns the URI parameters into the id of the object the permission is checked on
+    (it appears in the 403 message). `page` marks HTML pages: their errors are HTML and a
+    missing login redirects to the login page.
+    """
+
+    template: str
+    resource: Any
+    access: Mapping[str, str]
+    suffix: str | None = None
+    page: bool = False
+    object_of: Callable[[dict[str, Any]], str | None] | None = None
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def responders(self) -> list[str]:
+        """The HTTP methods the resource answers, from its `on_<method>[_suffix]` attributes."""
+        tail = f"_{self.suffix}" if self.suffix else ""
+        return [m for m in HTTP_METHODS if callable(getattr(self.resource, f"on_{m.lower()}{tail}", None))]
+
+    def undeclared(self) -> list[str]:
+        return [m for m in self.responders() if m not in self.access]
