@@ -43,10 +43,11 @@ class Host:
         ]
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
-        """Call a list-returning hook one implementation at a time, remembering who answered."""
+        """Call a list-returning hook one implementation at a time, in registration order,
+        remembering who answered (for error messages and per-plugin migrations)."""
         caller = getattr(self.pm.hook, hook_name)
         answers = []
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             result = impl.function(host=self)
             if result:
                 answers.append((impl.plugin_name, list(result)))

@@ -9,6 +9,8 @@ import secrets
 import sys
 from pathlib import Path
 
+import peewee
+
 from host.app import Host, create_app
 from host.config import load_config
 from host.errors import StartupError
@@ -118,7 +120,7 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="configuration")
     config_sub = config.add_subparsers(dest="config_action", required=True)
     config_sub.add_parser("show", help="print the configuration with secrets redacted")
-    config.set_defaults(handler=cmd_config)
+    config.set_defaults(handler=cmd_config, needs_database=False)
     host.pm.hook.register_commands(host=host, subparsers=sub)
     return parser
 
@@ -142,12 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     host: Host = app.host
     args = build_parser(host).parse_args(argv)
     try:
-        if args.handler is cmd_serve:
-            return cmd_serve(host, args)
+        if args.handler is cmd_serve or not getattr(args, "needs_database", True):
+            return int(args.handler(host, args) or 0)
         with host.database.connection_context():
             return int(args.handler(host, args) or 0)
     except StartupError as exc:
         print(f"release-host: {exc}", file=sys.stderr)
+        return 2
+    except peewee.OperationalError as exc:
+        print(f"release-host: the database is unreachable: {str(exc).strip()}", file=sys.stderr)
         return 2
     finally:
         host.shutdown()

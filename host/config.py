@@ -70,7 +70,7 @@ def _redact(value: Any, key: str = "") -> Any:
         return {k: _redact(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v, key) for v in value]
-    if value is not None and any(word in key.lower() for word in _SECRET_WORDS):
+    if isinstance(value, str) and any(word in key.lower() for word in _SECRET_WORDS):
         return REDACTED
     return value
 

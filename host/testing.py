@@ -190,14 +190,18 @@ class TestUser:
     @property
     def basic(self) -> dict[str, str]:
         """Headers for HTTP Basic with this user's password."""
-        raw = f"{self.username}:{self.password}".encode()
-        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        return basic_auth(self.username, self.password or "")
+
+
+def basic_auth(username: str, password: str) -> dict[str, str]:
+    """An `Authorization: Basic` header."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
 
 
 def token_headers(token: str, style: str = "header") -> dict[str, str]:
     """A PAT as `x-release-personal-token` (style "header") or as Basic with an empty username."""
     if style == "basic":
-        return {"Authorization": "Basic " + base64.b64encode(f":{token}".encode()).decode()}
+        return basic_auth("", token)
     return {"x-release-personal-token": token}
 
 
