@@ -71,7 +71,10 @@ class AuthMiddleware:
     ) -> None:
         if resource is None or req.method == "OPTIONS":
             return
-        _, route = self.host.routes[req.uri_template]
+        declared = self.host.routes.get(req.uri_template)
+        if declared is None:
+            raise falcon.HTTPNotFound()  # mounted without a declaration: fail closed
+        _, route = declared
         req.context.route = route
         access = route.access.get(req.method)
         if access is None or access == PUBLIC:
