@@ -92,8 +92,6 @@ class Host:
         return routes
 
     def migrations(self) -> list[tuple[str, Migration]]:
-        from host.migrations import AppliedMigration  # noqa: F401 - the table the runner owns
-
         return [(plugin, step) for plugin, steps in self._per_plugin("register_migrations") for step in steps]
 
     def migrate(self) -> list[str]:
