@@ -86,8 +86,9 @@ def test_role_change_applies_on_the_next_request(harness):
         basic(b"\xff\xfe:\xfa"),
         {"Authorization": "Basic " + "QUFB" * 2600},
         {"Authorization": "Basic"},
+        basic(b"al\x00ice:pw"),
     ],
-    ids=["no-colon", "bad-base64", "not-utf8", "10kB", "empty"],
+    ids=["no-colon", "bad-base64", "not-utf8", "10kB", "empty", "nul-byte"],
 )
 def test_malformed_authorization_is_a_clear_401(harness, headers):
     result = harness.call("GET", "/api/v1/whoami", headers=headers)

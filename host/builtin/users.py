@@ -24,6 +24,8 @@ INVALID_LOGIN = "Invalid username or password."
 
 def verify_login(host, username: str, password: str) -> users.User:
     """Ask every password authenticator; refuse unknown or disabled users the same way."""
+    if "\x00" in username or "\x00" in password:
+        raise AuthenticationFailed(INVALID_LOGIN)  # PostgreSQL cannot even compare such text
     user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
     if user is None or not user.enabled:
         raise AuthenticationFailed(INVALID_LOGIN)

@@ -1,1 +1,51 @@
-"""Placeholder until the plugin lands."""
+"""Personal access tokens: `rpa_…` secrets that scripts use instead of passwords.
+
+Only hook implementations live here; see `tokens.py` (format), `auth.py` (the request path),
+`store.py` (create, list, delete), `resources.py` (JSON API), `cli.py` and `docs/pat.md`.
+"""
+
+from __future__ import annotations
+
+from host import hookimpl
+from plugins.pat_auth import auth, cli, resources, store, views
+from plugins.pat_auth.migrations import MIGRATIONS
+from plugins.pat_auth.models import MODELS
+
+
+@hookimpl
+def register_routes(host):
+    store.policy(host)
+    return resources.routes(host) + list(views.page_routes(host))
+
+
+@hookimpl
+def register_models(host):
+    return list(MODELS)
+
+
+@hookimpl
+def register_migrations(host):
+    return list(MIGRATIONS)
+
+
+@hookimpl
+def actor_from_request(host, req):
+    secret = auth.presented_token(req)
+    if secret is None:
+        return None
+    return auth.actor_for_token(host, req, secret)
+
+
+@hookimpl
+def credential_info(host, credential_id):
+    return store.credential_info(host, credential_id)
+
+
+@hookimpl
+def register_commands(host, subparsers):
+    cli.register(host, subparsers)
+
+
+@hookimpl
+def navigation_links(host, actor):
+    return views.navigation_links(host, actor)

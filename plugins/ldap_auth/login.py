@@ -1,0 +1,98 @@
+"""Deciding a password login for directory users, and creating their local account the first time.
+
+Local users of another source are not ours (None); for a user the directory does not know we
+also say None, so the built-in check answers with the same message as for any unknown user.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+
+import peewee
+
+from host import LDAP, AuthenticationFailed, Host
+from host import users as local
+from host.builtin.users import INVALID_LOGIN
+from plugins.ldap_auth.directory import Directory, DirectoryUnavailable, Entry
+from plugins.ldap_auth.settings import LdapSettings, load_settings
+
+log = logging.getLogger("release_host.ldap_auth")
+MAX_USERNAME = 150
+
+
+def plausible(username: str) -> bool:
+    """What `create_user` would accept; anything else never reaches the directory."""
+    return (
+        0 < len(username) <= MAX_USERNAME
+        and ":" not in username
+        and username == username.strip()
+        and not any(unicodedata.category(ch).startswith("C") for ch in username)
+    )
+
+
+def authenticate(host: Host, username: str, password: str) -> local.User | None:
+    if not plausible(username):
+        return None
+    user = local.User.get_or_none(local.User.username == username)
+    if user is not None and user.source != LDAP:
+        return None
+    if user is not None and not user.enabled:
+        raise AuthenticationFailed(INVALID_LOGIN)
+    if not password:
+        # An empty password is an anonymous bind, which the server would accept.
+        if user is not None:
+            raise AuthenticationFailed(INVALID_LOGIN)
+        return None
+    settings = load_settings(host.plugin_config("ldap_auth"))
+    try:
+        entry = Directory(settings).verify(username, password)
+    except DirectoryUnavailable as exc:
+        log.warning("LDAP directory unavailable at %s: %s", settings.url, exc)
+        entry = None
+    if entry is None:
+        if user is not None:
+            raise AuthenticationFailed(INVALID_LOGIN)
+        return None
+    canonical = entry.username if entry.username and entry.username.lower() == username.lower() else username
+    if canonical != username:
+        user = local.User.get_or_none(local.User.username == canonical)
+        if user is not None and user.source != LDAP:
+            return None
+    if user is None:
+        return provision(host, canonical, entry, settings)
+    refresh(user, entry)
+    return user
+
+
+def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -> local.User | None:
+    """The first login of a directory user: a local account with source `ldap` and default roles."""
+    try:
+        with host.database.atomic():
+            user = local.create_user(
+                username,
+                now=host.now(),
+                source=LDAP,
+                display_name=entry.display_name,
+                email=entry.email,
+            )
+            for role in settings.default_roles:
+                local.grant_role(user, local.ensure_role(role))
+    except (ValueError, peewee.IntegrityError):
+        user = local.User.get_or_none(local.User.username == username)
+        return user if user is not None and user.source == LDAP else None
+    log.info("created local account %s for an LDAP user", username)
+    return user
+
+
+def refresh(user: local.User, entry: Entry) -> None:
+    """Keep the name and email the directory holds."""
+    changed = {}
+    if entry.display_name and entry.display_name != user.display_name:
+        changed["display_name"] = entry.display_name
+    if entry.email and entry.email != user.email:
+        changed["email"] = entry.email
+    if changed:
+        local.User.update(**changed).where(local.User.id == user.id).execute()
+        for key, value in changed.items():
+            setattr(user, key, value)

@@ -1,0 +1,124 @@
+"""`release-host tokens create | list | revoke | audit`: the same rules as the API, for operators."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from host import Host, iso
+from host.users import User, actor_for
+from plugins.pat_auth import audit, store
+
+
+def _fail(message: str) -> SystemExit:
+    return SystemExit(f"release-host: {message}")
+
+
+def cmd_create(host: Host, args: argparse.Namespace) -> int:
+    user = User.get_or_none(User.username == args.user)
+    if user is None:
+        raise _fail(f"no user {args.user!r}")
+    if not user.enabled:
+        raise _fail(f"user {user.username!r} is disabled; a token of theirs would not work")
+    try:
+        created = store.create_token(
+            host,
+            actor_for(user, via="cli"),
+            name=args.name,
+            expiration=args.expires,
+            permissions=args.permission,
+            by="cli",
+        )
+    except store.PatError as exc:
+        raise _fail(exc.message) from None
+    token = created.token
+    print(created.secret)
+    scope = ", ".join(token.permissions) if token.permissions is not None else "all permissions"
+    print(
+        f"Created token {token.id} ({token.name}) for {user.username}: {scope}; expires "
+        f"{iso(token.expires_at) or 'never'}. The secret above is shown once: store it now.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_list(host: Host, args: argparse.Namespace) -> int:
+    try:
+        found = store.list_tokens(host, username=args.user, status=args.status, limit=args.limit)
+    except store.PatError as exc:
+        raise _fail(exc.message) from None
+    now = host.now()
+    for token in found:
+        row = store.token_json(token, now, with_username=True)
+        scope = ",".join(row["globalPermissions"]) or "all"
+        print(
+            "\t".join(
+                str(value)
+                for value in (
+                    row["id"],
+                    row["username"],
+                    row["tokenNote"],
+                    row["hint"],
+                    row["status"],
+                    f"expires={row['expiresAt'] or 'never'}",
+                    f"last-used={row['lastUsedAt'] or 'never'}",
+                    f"scope={scope}",
+                )
+            )
+        )
+    return 0
+
+
+def cmd_revoke(host: Host, args: argparse.Namespace) -> int:
+    try:
+        token = store.delete_token(host, args.id, by="cli")
+    except store.PatError as exc:
+        raise _fail(exc.message) from None
+    print(f"revoked token {token.id} ({token.name}) of {token.user.username}")
+    return 0
+
+
+def cmd_audit(host: Host, args: argparse.Namespace) -> int:
+    for row in audit.recent(args.limit, username=args.user):
+        found = audit.record_json(row)
+        print(
+            "\t".join(
+                str(found[key] if found[key] is not None else "-")
+                for key in ("at", "action", "reason", "detail", "tokenId", "hint", "username", "by", "ip")
+            )
+        )
+    return 0
+
+
+def register(host: Host, subparsers: argparse._SubParsersAction) -> None:
+    rules = store.policy(host)
+    parser = subparsers.add_parser("tokens", help="create, list and revoke personal access tokens")
+    sub = parser.add_subparsers(dest="tokens_action", required=True)
+    create = sub.add_parser("create", help="create a token for a user and print its secret once")
+    create.add_argument("--user", required=True, help="the owner's username")
+    create.add_argument("--name", required=True, help="the token's name (tokenNote), unique per user")
+    create.add_argument(
+        "--expires",
+        choices=list(rules.expirations),
+        default=rules.default_expiration,
+        help=f"lifetime (default {rules.default_expiration})",
+    )
+    create.add_argument(
+        "--permission",
+        action="append",
+        metavar="NAME",
+        help="a permission the token gets (repeatable); without any, all of the owner's permissions",
+    )
+    create.set_defaults(handler=cmd_create)
+    listing = sub.add_parser("list", help="tokens that are not deleted, newest first")
+    listing.add_argument("--user", help="only this user's tokens")
+    listing.add_argument("--status", choices=store.STATUSES)
+    listing.add_argument("--limit", type=int, default=1000)
+    listing.set_defaults(handler=cmd_list)
+    revoke = sub.add_parser("revoke", help="delete a token: refused from the next request on")
+    revoke.add_argument("id", help="the token id shown by `tokens list`")
+    revoke.set_defaults(handler=cmd_revoke)
+    trail = sub.add_parser("audit", help="the audit trail, newest first")
+    trail.add_argument("--user", help="only records about this user's tokens")
+    trail.add_argument("--limit", type=int, default=50)
+    trail.set_defaults(handler=cmd_audit)

@@ -1,0 +1,70 @@
+"""Tables: tokens (only a keyed digest of each secret) and the audit trail."""
+
+from __future__ import annotations
+
+import json
+
+import peewee
+
+from host import BaseModel
+from host.users import User
+
+
+class PersonalAccessToken(BaseModel):
+    """One token. `digest` is HMAC-SHA256 of the secret under the server key: unique and indexed,
+    so a request is one indexed lookup. `scope` is a JSON list of permission names, NULL for a
+    token that acts with all of its owner's permissions. Deleting sets `deleted_at`, which the
+    lookup reads on every request, so no process can keep honouring a deleted token."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE", backref="+", column_name="user_id")
+    name = peewee.CharField(max_length=100)
+    digest = peewee.CharField(max_length=64, unique=True)
+    hint = peewee.CharField(max_length=16)
+    scope = peewee.TextField(null=True)
+    created_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField(null=True)
+    last_used_at = peewee.DateTimeField(null=True)
+    last_used_ip = peewee.CharField(max_length=45, null=True)
+    deleted_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "pat_tokens"
+        indexes = ((("user", "deleted_at"), False),)
+
+    @property
+    def permissions(self) -> list[str] | None:
+        """The selected permissions, or None for all permissions."""
+        return decode_scope(self.scope)
+
+
+class PatAuditRecord(BaseModel):
+    """Who did what to which token, from where. Holds token ids and hints, never a secret.
+
+    `action` is created / deleted / refused; a refusal has `reason` (expired, invalid,
+    owner-disabled) and a `detail` for admins (malformed, bad-checksum, unknown, deleted, …)
+    that the caller is never told."""
+
+    at = peewee.DateTimeField(index=True)
+    action = peewee.CharField(max_length=20)
+    reason = peewee.CharField(max_length=40, null=True)
+    detail = peewee.CharField(max_length=40, default="")
+    token_id = peewee.IntegerField(null=True, index=True)
+    hint = peewee.CharField(max_length=16, null=True)
+    user_id = peewee.IntegerField(null=True)
+    username = peewee.CharField(max_length=150, null=True)
+    actor = peewee.CharField(max_length=150, null=True)
+    ip = peewee.CharField(max_length=45, null=True)
+
+    class Meta:
+        table_name = "pat_audit"
+
+
+MODELS = [PersonalAccessToken, PatAuditRecord]
+
+
+def encode_scope(permissions: list[str] | None) -> str | None:
+    return None if permissions is None else json.dumps(sorted(set(permissions)))
+
+
+def decode_scope(value: str | None) -> list[str] | None:
+    return None if value is None else list(json.loads(value))
