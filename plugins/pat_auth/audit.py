@@ -31,21 +31,27 @@ def record(
     ip: str | None = None,
     reason: str | None = None,
     detail: str = "",
+    persist: bool = True,
 ) -> dict[str, Any]:
-    """Write the audit row and return the event payload (emitted by `emit` once committed)."""
+    """Write the audit row and return the event payload (emitted by `emit` once committed).
+
+    `persist=False` skips the row: a malformed or bad-checksum value is refused offline, and
+    junk traffic must cost no database write (it is still logged and emitted).
+    """
     at = host.now()
-    PatAuditRecord.create(
-        at=to_db(at),
-        action=action,
-        reason=reason,
-        detail=detail,
-        token_id=token_id,
-        hint=hint,
-        user_id=user_id,
-        username=username,
-        actor=by,
-        ip=ip,
-    )
+    if persist:
+        PatAuditRecord.create(
+            at=to_db(at),
+            action=action,
+            reason=reason,
+            detail=detail,
+            token_id=token_id,
+            hint=hint,
+            user_id=user_id,
+            username=username,
+            actor=by,
+            ip=ip,
+        )
     payload: dict[str, Any] = {
         "tokenId": token_id,
         "hint": hint,

@@ -86,6 +86,7 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
             shape.value,
             ip,
             hint=tokens.hint(secret) if shape is tokens.Shape.BAD_CHECKSUM else None,
+            persist=False,
         )
     hint = tokens.hint(secret)
     row = _LOOKUP.first((host.secrets.digest(secret, tokens.DIGEST_PURPOSE),))
@@ -137,6 +138,7 @@ def _refuse(
     token_id: int | None = None,
     user_id: int | None = None,
     username: str | None = None,
+    persist: bool = True,
 ) -> NoReturn:
     """Audit the refusal, tell other plugins, and stop the request with 401 (even if auditing fails)."""
     try:
@@ -150,6 +152,7 @@ def _refuse(
             user_id=user_id,
             username=username,
             ip=ip,
+            persist=persist,
         )
         audit.emit(host, audit.REFUSED, payload)
     except peewee.DatabaseError as exc:
