@@ -11,9 +11,11 @@ from host.events import Event
 from host.hookimpl import hookimpl
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
+from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
 from host.responses import bad_request, json_body
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.sessions import csrf_token, end_session, start_session
 
 __all__ = [
     "ADMIN",
@@ -39,12 +41,17 @@ __all__ = [
     "basic_credentials",
     "create_app",
     "create_tables",
+    "csrf_token",
     "database",
+    "end_session",
     "from_db",
     "hookimpl",
     "iso",
     "json_body",
+    "render_page",
     "same",
     "load_config",
+    "start_session",
+    "static_url",
     "to_db",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -34,8 +35,14 @@ def open_database(url: str) -> peewee.Database:
         raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
     base = scheme.split("+", 1)[0]
     if base == "sqlite":
+        # A pooled connection may be reused by another thread (a worker thread next to the
+        # request thread); each is used by one thread at a time, so sqlite3's check is lifted.
         db = connect_url(
-            f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=8, stale_timeout=300
+            f"sqlite+pool://{rest}",
+            pragmas=SQLITE_PRAGMAS,
+            max_connections=8,
+            stale_timeout=300,
+            check_same_thread=False,
         )
     elif base in {"postgres", "postgresql"}:
         db = connect_url(f"postgresql+pool://{rest}", max_connections=16, stale_timeout=300)
@@ -79,13 +86,16 @@ class PreparedQuery:
 
     def __init__(self, build: Callable[[], peewee.Query]) -> None:
         self._build = build
-        self._sql: dict[int, str] = {}
+        self._sql: dict[int, tuple[weakref.ref, str]] = {}
 
     def sql(self) -> str:
-        key = id(database.obj)
-        if key not in self._sql:
-            self._sql[key] = self._build().sql()[0]
-        return self._sql[key]
+        # id() alone is reused once a database object is garbage-collected (tests build one per
+        # test, SQLite then PostgreSQL): check the cached entry belongs to this very object.
+        db = database.obj
+        cached = self._sql.get(id(db))
+        if cached is None or cached[0]() is not db:
+            cached = self._sql[id(db)] = (weakref.ref(db), self._build().sql()[0])
+        return cached[1]
 
     def rows(self, params: Sequence[Any]) -> list[tuple]:
         return database.execute_sql(self.sql(), params).fetchall()

@@ -14,7 +14,7 @@ from host.errors import StartupError
 
 PROJECT = "release_host"
 ENTRY_POINT_GROUP = "release_host.plugins"
-BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health")
+BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages")
 
 
 def _entry_points() -> dict[str, EntryPoint]:

@@ -29,6 +29,8 @@ import pytest
 from host.app import App, create_app
 from host.config import Config
 
+pytest_plugins = ["host.testing_browser"]
+
 REQUIRE_ALL = os.environ.get("RELEASE_HOST_TEST_REQUIRE_ALL") == "1"
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 

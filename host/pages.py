@@ -1,0 +1,173 @@
+"""The page shell: Jinja2 templates, static files and `render_page`, which every plugin uses so
+that its pages share the layout, the user menu, the CSRF token and the security headers.
+
+A plugin keeps its templates in `<package>/templates/` and its CSS/JS in `<package>/static/`.
+Its templates extend `host/base.html`; `static_url("x.js", "plugins.webhooks")` gives the URL of
+one of its static files. Pages carry a Content-Security-Policy without `unsafe-inline`: scripts
+and styles come from files only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import falcon
+import jinja2
+
+from host import sessions
+from host.errors import AuthenticationFailed
+
+if TYPE_CHECKING:
+    from host.actors import Actor
+    from host.app import Host
+
+HOST_PACKAGE = "host"
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+AVATAR_COLOURS = 8
+
+
+def package_dir(package: str) -> Path:
+    """The folder of an importable package (where its `templates/` and `static/` live)."""
+    module = importlib.import_module(package)
+    return Path(module.__file__).resolve().parent
+
+
+@cache
+def environment(package: str = HOST_PACKAGE) -> jinja2.Environment:
+    """Templates of `package`, with the host's own reachable as `host/<name>`."""
+    host_templates = jinja2.FileSystemLoader(str(package_dir(HOST_PACKAGE) / "templates"))
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({HOST_PACKAGE: host_templates})]
+    if package != HOST_PACKAGE:
+        loaders.append(jinja2.FileSystemLoader(str(package_dir(package) / "templates")))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static_url"] = static_url
+    return env
+
+
+@cache
+def _fingerprint(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str, package: str = HOST_PACKAGE) -> str:
+    """The URL of `<package>/static/<filename>`, with a content hash so browsers may cache it long."""
+    path = package_dir(package) / "static" / filename
+    version = _fingerprint(path, path.stat().st_mtime_ns) if path.is_file() else "missing"
+    prefix = "/static/" if package == HOST_PACKAGE else f"/static/{package}/"
+    return f"{prefix}{filename}?v={version}"
+
+
+def static_file(host: Host, filename: str) -> Path | None:
+    """Resolve a `/static/…` path to a file of the host or of a loaded plugin; None if there is none.
+
+    Only packages of registered plugins are served, and nothing outside their `static/` folder.
+    """
+    if "/" in filename:
+        package, rest = filename.split("/", 1)
+        if package not in _plugin_packages(host):
+            return None
+    else:
+        package, rest = HOST_PACKAGE, filename
+    if not rest or any(part.startswith(".") or not part for part in rest.split("/")):
+        return None
+    root = (package_dir(package) / "static").resolve()
+    candidate = (root / rest).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def _plugin_packages(host: Host) -> set[str]:
+    return {
+        module.__name__
+        for _, module in host.pm.list_name_plugin()
+        if module is not None and hasattr(module, "__path__")
+    }
+
+
+def initials(actor: Actor) -> str:
+    """Up to two letters for the avatar: "Alice Martin" → "AM", "alice" → "A"."""
+    words = (actor.display_name or actor.username).replace(".", " ").replace("_", " ").split()
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def avatar_colour(actor: Actor) -> int:
+    """A stable colour class per user (a class, not a style attribute: the CSP forbids those)."""
+    return hashlib.sha256(actor.username.encode()).digest()[0] % AVATAR_COLOURS
+
+
+def _actor(host: Host, req: falcon.Request) -> Actor | None:
+    """The signed-in user, also on public pages (the top bar shows them when they have a session)."""
+    if getattr(req.context, "authenticated", False):
+        return req.context.actor
+    if req.method in sessions.UNSAFE_METHODS:
+        return None
+    try:
+        return host.authenticate(req)
+    except (AuthenticationFailed, falcon.HTTPError):
+        return None
+
+
+def page_context(host: Host, req: falcon.Request) -> dict[str, Any]:
+    """What every page template receives besides its own context."""
+    actor = _actor(host, req)
+    return {
+        "actor": actor,
+        "nav_links": host.navigation(actor) if actor else [],
+        "initials": initials(actor) if actor else "",
+        "avatar_colour": avatar_colour(actor) if actor else 0,
+        "csrf_token": sessions.csrf_token(req),
+        "csrf_field_name": sessions.CSRF_FIELD,
+        "request_path": req.path,
+    }
+
+
+def render_page(
+    host: Host,
+    req: falcon.Request,
+    resp: falcon.Response,
+    template: str,
+    *,
+    package: str = HOST_PACKAGE,
+    status: str = falcon.HTTP_200,
+    **context: Any,
+) -> None:
+    """Render `<package>/templates/<template>` into `resp` as an HTML page with the host's headers.
+
+    The template usually `{% extends "host/base.html" %}` and fills `content` (and `title`,
+    `head`, `scripts`). Besides `context` it receives `actor`, `nav_links`, `csrf_token`,
+    `csrf_field_name`, `request_path` and `static_url`.
+    """
+    html = environment(package).get_template(template).render(**{**page_context(host, req), **context})
+    resp.status = status
+    resp.content_type = falcon.MEDIA_HTML
+    resp.set_headers(PAGE_HEADERS)
+    resp.text = html

@@ -1,0 +1,240 @@
+"""Browsers for page tests: one simulated in-process, one real (Chromium driven by Playwright).
+
+Loaded with `host.testing` (listed in its `pytest_plugins`), so any test file may use:
+
+- `PageSession(harness)`: an in-process browser through `falcon.testing`: keeps cookies, logs in
+  through the form, and sends the session's CSRF token with `post_form` and `api`.
+- `browser` (fixture, one per test session): headless Debian Chromium; skipped with a reason
+  when Chromium or the `playwright` package is missing (a failure in CI mode).
+- `new_page(base_url, **context_options)` (fixture): a page in a fresh context (own cookies),
+  closed after the test; options as for `browser.new_context` (`timezone_id`, `viewport`…).
+  Defaults: locale en-GB, time zone UTC, 1280×860. `console_errors(page)` lists what it logged.
+- `login(page, username, password, next_path="/")`: log in through the login form;
+  `sign_in(page, harness, username, base_url)`: a session without the form, for tests about
+  other pages (faster).
+- `module_host(plugins=[...], settings={...})` and `module_server(harness)` (module-scoped
+  fixtures): one SQLite host and one gunicorn server shared by a module's browser tests.
+- `artifact_path(name)`: where to save screenshots (`test-artifacts/`, gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import falcon.testing
+import pytest
+
+from host import sessions
+from host.app import create_app
+from host.config import Config
+from host.testing import PROJECT_ROOT, TEST_SECRET_KEY, Harness, free_port, require, wait_for_port
+
+CHROMIUM = os.environ.get("RELEASE_HOST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
+
+
+class PageSession:
+    """An in-process browser: cookies kept between requests, the CSRF token sent when asked."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> falcon.testing.Result:
+        cookies = {**self.cookies, **kwargs.pop("cookies", {})}
+        result = self.harness.client.simulate_request(method, path, cookies=cookies, **kwargs)
+        for name, cookie in result.cookies.items():
+            if cookie.value:
+                self.cookies[name] = cookie.value
+            else:
+                self.cookies.pop(name, None)
+        return result
+
+    def get(self, path: str, **kwargs: Any) -> falcon.testing.Result:
+        return self.request("GET", path, **kwargs)
+
+    @property
+    def session_id(self) -> str | None:
+        return self.cookies.get(sessions.cookie_name(self.harness.config))
+
+    @property
+    def csrf(self) -> str:
+        """The token the pages of this session carry (meta tag and hidden form fields)."""
+        assert self.session_id, "not logged in"
+        return sessions.csrf_for(self.harness.host, self.session_id)
+
+    def post_form(self, path: str, data: dict[str, str], *, csrf: bool = True) -> falcon.testing.Result:
+        fields = {**data, **({sessions.CSRF_FIELD: self.csrf} if csrf else {})}
+        return self.request("POST", path, body=urlencode(fields), headers=FORM)
+
+    def api(self, method: str, path: str, *, csrf: bool = True, **kwargs: Any) -> falcon.testing.Result:
+        headers = dict(kwargs.pop("headers", {}))
+        if csrf and self.session_id:
+            headers[sessions.CSRF_HEADER] = self.csrf
+        return self.request(method, path, headers=headers, **kwargs)
+
+    def login(self, username: str, password: str, next_path: str | None = None) -> falcon.testing.Result:
+        """GET the form (for its login CSRF token), then POST it as a browser would."""
+        form = self.get("/login", params={"next": next_path} if next_path else None)
+        token = _LOGIN_CSRF.search(form.text).group(1)
+        data = {"username": username, "password": password, "login_csrf": token}
+        if next_path:
+            data["next"] = next_path
+        return self.request("POST", "/login", body=urlencode(data), headers=FORM)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole test session."""
+    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the Python playwright package is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+_console: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def console_errors(page: Any) -> list[str]:
+    """Errors the page logged (script errors, CSP violations, failed requests)."""
+    return _console.get(page, [])
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Any]:
+    """Factory: `new_page(base_url, timezone_id="Asia/Tokyo")` → a Playwright `Page`."""
+    contexts = []
+
+    def factory(base_url: str | None = None, **options: Any) -> Any:
+        options.setdefault("locale", "en-GB")
+        options.setdefault("timezone_id", "UTC")
+        options.setdefault("viewport", {"width": 1280, "height": 860})
+        context = browser.new_context(base_url=base_url, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        _console[page] = errors
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+def login(page: Any, username: str, password: str, next_path: str = "/") -> None:
+    """Log in through the form and wait until the browser has left the login page."""
+    page.goto(f"/login?next={quote(next_path, safe='')}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def sign_in(page: Any, harness: Harness, username: str, base_url: str) -> None:
+    """Give the page's browser a session for `username` without the form (tests about other pages)."""
+    from host.users import User
+
+    with harness.db():
+        sid = sessions.create(harness.host, User.get(User.username == username).id)
+    cookie = {"name": sessions.cookie_name(harness.config), "value": sid, "url": base_url}
+    page.context.add_cookies([{**cookie, "httpOnly": True, "sameSite": "Lax"}])
+
+
+def artifact_path(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
+
+
+@pytest.fixture(scope="module")
+def module_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Factory: `module_host(plugins=[...], settings={...})` → a `Harness` on SQLite for a module."""
+    built: list[Harness] = []
+
+    def factory(plugins: list[str], settings: dict[str, dict[str, Any]] | None = None) -> Harness:
+        tmp_path = tmp_path_factory.mktemp("browser-host")
+        config = Config(
+            database_url=f"sqlite:///{tmp_path / 'release-host.db'}",
+            secret_key=TEST_SECRET_KEY,
+            bcrypt_rounds=4,
+            var_dir=tmp_path / "var",
+            enabled_plugins=list(plugins),
+            plugin_settings=settings or {},
+        )
+        harness = Harness(config=config, app=create_app(config, context="test"), tmp_path=tmp_path)
+        with harness.db():
+            harness.host.migrate()
+        built.append(harness)
+        return harness
+
+    yield factory
+    for harness in built:
+        harness.host.shutdown()
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[Any]:
+    """Factory: `module_server(harness)` runs it under gunicorn for a module; returns the base URL."""
+    running: list[subprocess.Popen] = []
+
+    def factory(harness: Harness, workers: int = 2) -> str:
+        port = free_port()
+        log = open(harness.tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--no-control-socket",
+                "-c",
+                str(PROJECT_ROOT / "conf" / "gunicorn.conf.py"),
+                "host.wsgi:app",
+            ],
+            env={
+                **os.environ,
+                "RELEASE_HOST_CONF": str(harness.write_conf()),
+                "RELEASE_HOST_BIND": f"127.0.0.1:{port}",
+                "RELEASE_HOST_WORKERS": str(workers),
+            },
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        running.append(proc)
+        wait_for_port(port, proc=proc)
+        return f"http://127.0.0.1:{port}"
+
+    yield factory
+    for proc in running:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

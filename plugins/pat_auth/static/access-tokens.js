@@ -1,0 +1,285 @@
+// The Access tokens page: list, generate and delete through the JSON API.
+// The new token's secret lives only in this page's memory and its read-only field.
+"use strict";
+
+(() => {
+  const { api, formatInstant, formatRemaining } = window.releaseHost;
+  const API = "/api/v1/personal-access-tokens";
+  const $ = (id) => document.getElementById(id);
+
+  const status = $("tokens-status");
+  const wrap = $("tokens-wrap");
+  const tbody = document.querySelector("#tokens-table tbody");
+  const dialog = $("delete-dialog");
+  let pendingDelete = null;
+
+  // ----- the table -----
+
+  function cell(label, ...children) {
+    const td = document.createElement("td");
+    td.dataset.label = label;
+    const body = el("div", "cell-body");
+    for (const child of children) {
+      if (child !== null && child !== undefined) body.append(child);
+    }
+    td.append(body);
+    return td;
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function timeEl(iso, className) {
+    const node = el("time", className, formatInstant(iso));
+    node.dateTime = iso;
+    node.title = iso;
+    return node;
+  }
+
+  function remainingText(token) {
+    if (!token.expiresAt) return "never";
+    if (token.status === "expired") return "expired";
+    return formatRemaining(Date.parse(token.expiresAt) - Date.now());
+  }
+
+  function permissionsCell(token) {
+    if (token.allPermissions) return cell("Permissions", el("span", "scope-all", "All permissions"));
+    const list = el("ul", "chips");
+    for (const name of token.globalPermissions) list.append(el("li", "chip", name));
+    return cell("Permissions", list);
+  }
+
+  function row(token) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = String(token.id);
+    const name = el("span", "token-name", token.tokenNote);
+    const expired = token.status === "expired" ? el("span", "badge badge-expired", "Expired") : null;
+    const lastUsed = token.lastUsedAt
+      ? [timeEl(token.lastUsedAt), el("span", "muted ip", token.lastUsedIp ? `from ${token.lastUsedIp}` : "")]
+      : [el("span", "muted", "Never")];
+    const remaining = el("span", "expires-in", remainingText(token));
+    if (token.expiresAt) remaining.dataset.expires = token.expiresAt;
+    const del = el("button", "button quiet delete", "Delete");
+    del.type = "button";
+    del.setAttribute("aria-label", `Delete token ${token.tokenNote}`);
+    del.addEventListener("click", () => askDelete(token));
+    tr.append(
+      cell("Name", name, expired),
+      cell("Token", el("code", "hint-code", token.hint)),
+      cell("Created", timeEl(token.createdAt)),
+      cell("Last used", ...lastUsed),
+      cell("Expires", token.expiresAt ? timeEl(token.expiresAt, "expires") : el("span", "expires", "Never")),
+      cell("Expires in", remaining),
+      permissionsCell(token),
+      cell("Actions", del),
+    );
+    return tr;
+  }
+
+  function show(tokens) {
+    tbody.replaceChildren(...tokens.map(row));
+    wrap.hidden = tokens.length === 0;
+    status.textContent = tokens.length
+      ? `${tokens.length} token${tokens.length === 1 ? "" : "s"}`
+      : "You have no personal access tokens yet.";
+  }
+
+  async function load() {
+    const result = await api("GET", API);
+    if (!result.ok) {
+      status.textContent = (result.data && result.data.message) || `The tokens could not be loaded (${result.status}).`;
+      return;
+    }
+    show(result.data);
+  }
+
+  // "Expires in" counts down live; it is the same whatever the time zone.
+  function tick() {
+    for (const node of tbody.querySelectorAll(".expires-in[data-expires]")) {
+      node.textContent = formatRemaining(Date.parse(node.dataset.expires) - Date.now());
+    }
+  }
+
+  // ----- delete -----
+
+  function askDelete(token) {
+    pendingDelete = token;
+    $("delete-name").textContent = token.tokenNote;
+    $("delete-error").hidden = true;
+    dialog.showModal();
+    $("delete-cancel").focus();
+  }
+
+  async function confirmDelete(event) {
+    event.preventDefault();
+    if (!pendingDelete) return;
+    const token = pendingDelete;
+    const button = $("delete-confirm");
+    button.disabled = true;
+    const result = await api("DELETE", `${API}/${encodeURIComponent(token.id)}`);
+    button.disabled = false;
+    if (!result.ok && result.status !== 404) {
+      const error = $("delete-error");
+      error.textContent = (result.data && result.data.message) || `The token could not be deleted (${result.status}).`;
+      error.hidden = false;
+      return;
+    }
+    pendingDelete = null;
+    dialog.close("deleted");
+    const tr = tbody.querySelector(`tr[data-id="${CSS.escape(String(token.id))}"]`);
+    if (tr) tr.remove();
+    const left = tbody.children.length;
+    wrap.hidden = left === 0;
+    status.textContent = `Token "${token.tokenNote}" deleted.`;
+  }
+
+  // ----- generate -----
+
+  const panel = $("generate-panel");
+  const openButton = $("generate-open");
+  const form = $("generate-form");
+
+  function fieldError(id, message, input) {
+    const node = $(id);
+    node.textContent = message || "";
+    node.hidden = !message;
+    if (input) {
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+  }
+
+  function clearErrors() {
+    fieldError("token-name-error", "", $("token-name"));
+    fieldError("token-expiration-error", "", $("token-expiration"));
+    fieldError("permissions-error", "");
+    fieldError("generate-error", "");
+  }
+
+  function updatePreview() {
+    const option = $("token-expiration").selectedOptions[0];
+    const seconds = option ? Number(option.dataset.seconds) : 0;
+    $("token-expiration-preview").textContent = seconds
+      ? `The token will expire on ${formatInstant(new Date(Date.now() + seconds * 1000).toISOString())}.`
+      : "The token will never expire. Prefer an expiry date when you can.";
+  }
+
+  function selectedScope() {
+    return form.querySelector('input[name="scope"]:checked').value;
+  }
+
+  function updateScope() {
+    $("permission-list").hidden = selectedScope() !== "selected";
+  }
+
+  function openPanel() {
+    panel.hidden = false;
+    form.hidden = false;
+    $("token-result").hidden = true;
+    openButton.setAttribute("aria-expanded", "true");
+    updatePreview();
+    updateScope();
+    $("token-name").focus();
+  }
+
+  function closePanel() {
+    $("new-token").value = "";
+    $("copy-status").textContent = "";
+    panel.hidden = true;
+    openButton.setAttribute("aria-expanded", "false");
+    openButton.focus();
+  }
+
+  // The API names the field in its message; show it where the user can fix it.
+  function placeError(result) {
+    const message = ((result.data && result.data.message) || `Generating failed (${result.status}).`)
+      .replace(/\btokenNote\b/g, "Token name")
+      .replace(/\bglobalPermissions\b/g, "The permission selection");
+    const raw = (result.data && result.data.message) || "";
+    if (/\btokenNote\b/.test(raw)) fieldError("token-name-error", message, $("token-name"));
+    else if (/^expiration\b/.test(raw)) fieldError("token-expiration-error", message, $("token-expiration"));
+    else if (/permission/i.test(raw) && result.status === 400) fieldError("permissions-error", message);
+    else fieldError("generate-error", message);
+  }
+
+  async function generate(event) {
+    event.preventDefault();
+    clearErrors();
+    const nameInput = $("token-name");
+    const body = { tokenNote: nameInput.value.trim(), expiration: $("token-expiration").value };
+    if (!body.tokenNote) {
+      fieldError("token-name-error", "Enter a token name.", nameInput);
+      nameInput.focus();
+      return;
+    }
+    if (selectedScope() === "selected") {
+      body.globalPermissions = [...form.querySelectorAll('input[name="globalPermissions"]:checked')].map(
+        (box) => box.value,
+      );
+      if (!body.globalPermissions.length) {
+        fieldError("permissions-error", "Select at least one permission, or use all permissions.");
+        return;
+      }
+    }
+    const submit = $("generate-submit");
+    submit.disabled = true;
+    const result = await api("POST", API, body);
+    submit.disabled = false;
+    if (result.status !== 201) {
+      placeError(result);
+      return;
+    }
+    showSecret(result.data);
+    form.reset();
+    load();
+  }
+
+  function showSecret(created) {
+    form.hidden = true;
+    $("token-result").hidden = false;
+    $("new-token-name").textContent = `"${created.tokenNote}"`;
+    const field = $("new-token");
+    field.value = created.token;
+    field.focus();
+    field.select();
+  }
+
+  async function copySecret() {
+    const field = $("new-token");
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      copied = true;
+    } catch {
+      field.select();
+      copied = document.execCommand && document.execCommand("copy");
+    }
+    $("copy-status").textContent = copied ? "Copied to the clipboard." : "Select the token and copy it by hand.";
+  }
+
+  if (form) {
+    openButton.addEventListener("click", () => (panel.hidden ? openPanel() : closePanel()));
+    $("generate-cancel").addEventListener("click", closePanel);
+    $("token-done").addEventListener("click", closePanel);
+    $("copy-token").addEventListener("click", copySecret);
+    $("token-expiration").addEventListener("change", updatePreview);
+    for (const radio of form.querySelectorAll('input[name="scope"]')) radio.addEventListener("change", updateScope);
+    form.addEventListener("submit", generate);
+    form.addEventListener("reset", () => window.setTimeout(() => {
+      updatePreview();
+      updateScope();
+    }));
+    window.setInterval(updatePreview, 30000);
+  }
+  $("delete-confirm").addEventListener("click", confirmDelete);
+  dialog.addEventListener("close", () => {
+    pendingDelete = null;
+  });
+
+  load();
+  window.setInterval(tick, 1000);
+})();
