@@ -1,0 +1,25 @@
+"""The product's object permissions on releases and templates that the host does not know yet."""
+
+from __future__ import annotations
+
+from host import Permission
+
+VIEW = "release#view"
+CREATE = "release#create"
+START = "release#start"
+ABORT = "release#abort"
+EDIT = "release#edit"
+EDIT_TASK = "release#edit_task"
+TEMPLATE_VIEW = "template#view"
+TEMPLATE_CREATE = "template#create"
+TEMPLATE_EDIT = "template#edit"
+
+PERMISSIONS = [
+    Permission(VIEW, "View releases", is_global=False),
+    Permission(START, "Start releases", is_global=False),
+    Permission(ABORT, "Abort releases", is_global=False),
+    Permission(EDIT, "Edit and delete releases", is_global=False),
+    Permission(EDIT_TASK, "Complete, retry and edit tasks of releases", is_global=False),
+    Permission(TEMPLATE_VIEW, "View templates", is_global=False),
+    Permission(TEMPLATE_EDIT, "Edit and delete templates and their triggers", is_global=False),
+]

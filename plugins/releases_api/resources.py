@@ -1,0 +1,247 @@
+"""The Falcon resources of the releases API. Access is declared on the routes and enforced by
+the host before any responder runs; responders only check a second permission where one call
+needs two (starting a release it creates)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import falcon
+
+from host import Host, bad_request, json_body
+from plugins.releases_api import listing, releases, schema, triggers
+from plugins.releases_api.errors import Conflict, Invalid, NotFound
+from plugins.releases_api.ids import task_param
+from plugins.releases_api.models import Release, TriggerExecution
+from plugins.releases_api.permissions import START, TEMPLATE_VIEW, VIEW
+from plugins.releases_api.serialize import releases_json, task_json
+from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
+
+
+@contextmanager
+def answers() -> Iterator[None]:
+    """The plugin's refusals as HTTP answers: 400 naming the field, 404, 409."""
+    try:
+        yield
+    except Invalid as exc:
+        raise bad_request(exc.message) from None
+    except NotFound as exc:
+        raise falcon.HTTPNotFound(title="Not Found", description=exc.message) from None
+    except Conflict as exc:
+        raise falcon.HTTPConflict(title="Conflict", description=exc.message) from None
+
+
+def optional_body(req: falcon.Request) -> dict[str, Any]:
+    """A JSON object when the request has a body, {} when it has none."""
+    if not req.content_length:
+        return {}
+    return json_body(req)
+
+
+def whole(release: Release) -> dict[str, Any]:
+    return releases_json([Release.get_by_id(release.id)])[0]
+
+
+def require(host: Host, req: falcon.Request, permission: str, target: str | None = None) -> None:
+    """A second permission for a call that does two things (create, then start)."""
+    if not host.allowed(req.context.actor, permission, target):
+        where = f" on {target}" if target else ""
+        raise falcon.HTTPForbidden(
+            title="Forbidden", description=f"Permission {permission}{where} is not granted to you."
+        )
+
+
+class Resource:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+
+class ReleaseCollection(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            page, per_page = schema.page_params(req.params)
+            found = listing.page_of(
+                self.host, req.context.actor, VIEW, listing.open_releases(), page, per_page
+            )
+        resp.media = releases_json(found)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            spec = schema.parse_plan(json_body(req))
+            release = releases.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
+        resp.media = whole(release)
+
+
+class ReleasesByTitle(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        title = req.get_param("releaseTitle")
+        if not title:
+            raise bad_request("releaseTitle is required.")
+        with answers():
+            page, per_page = schema.page_params(req.params)
+            found = listing.page_of(
+                self.host, req.context.actor, VIEW, listing.by_title(title), page, per_page
+            )
+        resp.media = releases_json(found)
+
+
+class ReleaseSearch(Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            filters = schema.parse_search(optional_body(req))
+            page, per_page = schema.page_params(req.params)
+            found = listing.page_of(
+                self.host, req.context.actor, VIEW, listing.search(filters), page, per_page
+            )
+        resp.media = releases_json(found)
+
+
+class ReleaseItem(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
+        with answers():
+            resp.media = whole(releases.find(f"{folder}/{release}"))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
+        with answers():
+            releases.delete_release(f"{folder}/{release}")
+        resp.status = falcon.HTTP_204
+
+
+class ReleaseStart(Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
+        with answers():
+            resp.media = whole(releases.start(self.host, f"{folder}/{release}"))
+
+
+class ReleaseAbort(Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
+        with answers():
+            body = optional_body(req)
+            comment = schema.string(body, "abortComment", max_length=10_000)
+            resp.media = whole(releases.abort(self.host, f"{folder}/{release}", comment))
+
+
+class TemplateCollection(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            page, per_page = schema.page_params(req.params)
+            query = listing.templates(req.get_param("title"), req.get_param("tag"))
+            found = listing.page_of(self.host, req.context.actor, TEMPLATE_VIEW, query, page, per_page)
+        resp.media = releases_json(found)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            spec = schema.parse_plan(json_body(req))
+            template = releases.create_plan(
+                self.host, spec, status=TEMPLATE, owner=req.context.actor.username
+            )
+        resp.media = whole(template)
+
+
+class TemplateItem(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        with answers():
+            resp.media = whole(releases.find(f"{folder}/{template}", template=True))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        with answers():
+            body = json_body(req)
+            spec = schema.parse_plan(body)
+            updated = releases.update_template(
+                self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
+            )
+        resp.media = whole(updated)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        with answers():
+            releases.delete_template(f"{folder}/{template}")
+        resp.status = falcon.HTTP_204
+
+
+class TemplateCreateRelease(Resource):
+    """`/create` (start only with `autoStart`) and `/start` (always), both needing release#create;
+    starting also needs release#start."""
+
+    def __init__(self, host: Host, start: bool) -> None:
+        super().__init__(host)
+        self.start = start
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        with answers():
+            request = schema.parse_from_template(json_body(req))
+            request.auto_start = request.auto_start or self.start
+            if request.auto_start:
+                require(self.host, req, START)
+            release = releases.create_from_template(
+                self.host, f"{folder}/{template}", request, owner=req.context.actor.username
+            )
+        resp.media = whole(release)
+
+
+class TaskItem(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
+        with answers():
+            resp.media = task_json(releases.find_task(task_param(params)))
+
+
+class TaskComplete(Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
+        with answers():
+            optional_body(req)
+            resp.media = task_json(releases.complete_task(self.host, task_param(params)))
+
+
+class TaskRetry(Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
+        with answers():
+            optional_body(req)
+            resp.media = task_json(releases.retry_task(self.host, task_param(params)))
+
+
+class TriggerCollection(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        query = triggers.Trigger.select().order_by(triggers.Trigger.created_at, triggers.Trigger.id)
+        template_id = req.get_param("templateId")
+        if template_id:
+            query = query.where(triggers.Trigger.template_id == template_id)
+        with answers():
+            page, per_page = schema.page_params(req.params)
+        resp.media = [triggers.trigger_json(t) for t in query.paginate(page + 1, per_page)]
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        with answers():
+            trigger = triggers.create(self.host, triggers.parse(json_body(req)), req.context.actor.username)
+        resp.status = falcon.HTTP_201
+        resp.media = triggers.trigger_json(trigger)
+
+
+class TriggerItem(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
+        with answers():
+            resp.media = triggers.trigger_json(triggers.find(trigger_id))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
+        with answers():
+            spec = triggers.parse(json_body(req))
+            resp.media = triggers.trigger_json(triggers.update(self.host, trigger_id, spec))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
+        with answers():
+            triggers.delete(trigger_id)
+        resp.status = falcon.HTTP_204
+
+
+class TriggerExecutions(Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
+        with answers():
+            triggers.find(trigger_id)
+            page, per_page = schema.page_params(req.params)
+        rows = (
+            TriggerExecution.select()
+            .where(TriggerExecution.trigger_id == trigger_id)
+            .order_by(TriggerExecution.id.desc())
+            .paginate(page + 1, per_page)
+        )
+        resp.media = [triggers.execution_json(r) for r in rows]

@@ -1,0 +1,102 @@
+"""The product's JSON for releases, templates, phases and tasks (secrets masked, ISO dates)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from host import iso
+from plugins.releases_api.ids import new_variable_id
+from plugins.releases_api.models import Phase, Release, Task
+from plugins.releases_api.vocabulary import (
+    CREATE_RELEASE_TASK,
+    MASK,
+    PHASE_TYPE,
+    RELEASE_TYPE,
+    STRING_VARIABLE,
+)
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": task.id,
+        "type": task.type,
+        "title": task.title,
+        "description": task.description,
+        "owner": task.owner,
+        "status": task.status,
+        "startDate": iso(task.start_date),
+        "endDate": iso(task.end_date),
+        "failureReason": task.failure_reason,
+        **task.config,
+        **(task.output or {}),
+    }
+    if task.type == CREATE_RELEASE_TASK:
+        data.setdefault("createdReleaseId", None)
+    return data
+
+
+def phase_json(phase: Phase, tasks: list[Task]) -> dict[str, Any]:
+    return {
+        "id": phase.id,
+        "type": PHASE_TYPE,
+        "title": phase.title,
+        "description": phase.description,
+        "status": phase.status,
+        "startDate": iso(phase.start_date),
+        "endDate": iso(phase.end_date),
+        "tasks": [task_json(t) for t in tasks],
+    }
+
+
+def variables_json(release: Release) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": v.get("id") or new_variable_id(release.id),
+            "key": v["key"],
+            "value": v.get("value"),
+            "type": v.get("type") or STRING_VARIABLE,
+            "requiresValue": bool(v.get("requiresValue")),
+            "showOnReleaseStart": bool(v.get("showOnReleaseStart")),
+        }
+        for v in release.variables or []
+    ]
+
+
+def release_json(release: Release, phases: list[Phase], tasks: list[Task]) -> dict[str, Any]:
+    by_phase: dict[str, list[Task]] = defaultdict(list)
+    for task in sorted(tasks, key=lambda t: t.position):
+        by_phase[task.phase_id].append(task)
+    return {
+        "id": release.id,
+        "type": RELEASE_TYPE,
+        "title": release.title,
+        "description": release.description,
+        "owner": release.owner,
+        "status": release.status,
+        "startDate": iso(release.start_date),
+        "endDate": iso(release.end_date),
+        "dueDate": iso(release.due_date),
+        "tags": list(release.tags or []),
+        "variables": variables_json(release),
+        "phases": [phase_json(p, by_phase[p.id]) for p in sorted(phases, key=lambda p: p.position)],
+        "originTemplateId": release.origin_template_id,
+        "scriptUsername": release.script_username,
+        "scriptUserPassword": MASK if release.script_password else None,
+        "abortComment": release.abort_comment,
+        "createdFromTrigger": bool(release.created_from_trigger),
+    }
+
+
+def releases_json(releases: list[Release]) -> list[dict[str, Any]]:
+    """Whole releases with their phases and tasks, in three queries whatever their number."""
+    if not releases:
+        return []
+    ids = [r.id for r in releases]
+    phases: dict[str, list[Phase]] = defaultdict(list)
+    tasks: dict[str, list[Task]] = defaultdict(list)
+    for phase in Phase.select().where(Phase.release.in_(ids)):
+        phases[phase.release_id].append(phase)
+    for task in Task.select().where(Task.release.in_(ids)):
+        tasks[task.release_id].append(task)
+    return [release_json(r, phases[r.id], tasks[r.id]) for r in releases]

@@ -1,0 +1,202 @@
+"""Running automated tasks: HTTP calls made as the release's run-as user, with timeouts.
+
+Credentials follow the product's SDK: a password without a username is a personal access token,
+sent as `x-release-personal-token`; a username with a password is HTTP Basic. A CreateReleaseTask
+calls this server's public API, so the token's permissions apply exactly as for any client.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from host import Host
+from plugins.releases_api import variables as variables_
+from plugins.releases_api.ids import RELEASE_ID
+from plugins.releases_api.models import Release, Task
+from plugins.releases_api.settings import Settings
+from plugins.releases_api.vocabulary import CREATE_RELEASE_TASK, WEBHOOK_TASK
+
+log = logging.getLogger("release_host.releases_api")
+MAX_BODY_KEPT = 10_000
+MAX_CONNECT_SECONDS = 10.0
+
+
+@dataclass
+class Outcome:
+    """What running a task gave: success with output, or the reason it failed."""
+
+    ok: bool
+    reason: str | None = None
+    output: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TaskRun:
+    """A task ready to run: its fields with variables substituted and the run-as credentials."""
+
+    task_id: str
+    type: str
+    config: dict[str, Any]
+    username: str | None
+    password: str | None
+    password_unreadable: bool
+    server_url: str
+    default_timeout: float
+
+
+def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
+    mapping: dict[str, Any] = {v["key"]: v.get("value") for v in release.variables or []}
+    mapping.update(
+        {
+            "release.id": release.id,
+            "release.title": release.title,
+            "release.owner": release.owner,
+            "server.url": settings.server_url,
+        }
+    )
+    password = host.secrets.decrypt(release.script_password) if release.script_password else None
+    return TaskRun(
+        task_id=task.id,
+        type=task.type,
+        config=variables_.substitute(dict(task.config or {}), mapping),
+        username=release.script_username or None,
+        password=password,
+        password_unreadable=bool(release.script_password) and password is None,
+        server_url=settings.server_url,
+        default_timeout=settings.http_timeout_seconds,
+    )
+
+
+def credentials(username: str | None, password: str | None) -> dict[str, str]:
+    if not password:
+        return {}
+    if not username:
+        return {"x-release-personal-token": password}
+    raw = f"{username}:{password}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+
+
+UNREADABLE = (
+    "The run-as password cannot be decrypted (the server's secret key changed); set scriptUserPassword again."
+)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def describe(response: requests.Response) -> str:
+    """`401 Unauthorized: <the server's message>`, the way a failure reads on the task."""
+    message = ""
+    try:
+        data = response.json()
+        if isinstance(data, dict):
+            message = str(data.get("message") or data.get("error") or "")
+    except ValueError:
+        message = response.text.strip()[:200]
+    head = f"{response.status_code} {response.reason or ''}".strip()
+    return f"{head}: {message}" if message else head
+
+
+def _http(
+    method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float
+) -> requests.Response | Outcome:
+    try:
+        return requests.request(
+            method,
+            url,
+            headers=headers,
+            data=body,
+            timeout=(min(timeout, MAX_CONNECT_SECONDS), timeout),
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        return Outcome(False, f"Timed out after {timeout:g} s: {method} {url}")
+    except requests.ConnectionError:
+        return Outcome(False, f"Could not connect: {method} {url}")
+    except requests.RequestException as exc:
+        return Outcome(False, f"{method} {url} failed: {type(exc).__name__}")
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def run_webhook(run: TaskRun) -> Outcome:
+    config = run.config
+    url, method = config["url"], config["method"]
+    if not _valid_url(url):
+        return Outcome(
+            False, f"url {url!r} is not an http:// or https:// URL once variables are substituted."
+        )
+    headers = dict(config.get("headers") or {})
+    authenticate = config.get("authenticate")
+    if authenticate is None:
+        authenticate = _origin(url) == _origin(run.server_url)
+    if authenticate:
+        if run.password_unreadable:
+            return Outcome(False, UNREADABLE)
+        headers.update(credentials(run.username, run.password))
+    body = config.get("body") or ""
+    if body and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    timeout = float(config.get("timeoutSeconds") or run.default_timeout)
+    response = _http(method, url, headers, body.encode("utf-8") if body else None, timeout)
+    if isinstance(response, Outcome):
+        return response
+    output = {"statusCode": response.status_code, "responseBody": response.text[:MAX_BODY_KEPT]}
+    if response.status_code not in config.get("expectedStatusCodes", []):
+        return Outcome(False, describe(response), output)
+    return Outcome(True, output=output)
+
+
+def run_create_release(run: TaskRun) -> Outcome:
+    config = run.config
+    template_id = config["templateId"]
+    if not RELEASE_ID.match(template_id):
+        return Outcome(False, f"templateId {template_id!r} is not a template id (Applications/Release…).")
+    if run.password_unreadable:
+        return Outcome(False, UNREADABLE)
+    action = "start" if config.get("startRelease") else "create"
+    url = f"{run.server_url}/api/v1/templates/{template_id}/{action}"
+    body = {"releaseTitle": config["newReleaseTitle"], "variables": config.get("templateVariables") or {}}
+    headers = {"Content-Type": "application/json", **credentials(run.username, run.password)}
+    response = _http("POST", url, headers, json.dumps(body).encode("utf-8"), run.default_timeout)
+    if isinstance(response, Outcome):
+        return response
+    if response.status_code != 200:
+        return Outcome(False, describe(response))
+    try:
+        created = response.json()["id"]
+    except (ValueError, KeyError, TypeError):
+        return Outcome(False, f"POST {url} answered 200 without a release id.")
+    return Outcome(True, output={"createdReleaseId": created})
+
+
+RUNNERS: dict[str, Callable[[TaskRun], Outcome]] = {
+    WEBHOOK_TASK: run_webhook,
+    CREATE_RELEASE_TASK: run_create_release,
+}
+
+
+def run(task: TaskRun) -> Outcome:
+    """Run one task; never raises: an unexpected error becomes the task's failure reason."""
+    runner = RUNNERS.get(task.type)
+    if runner is None:
+        return Outcome(False, f"Task type {task.type} cannot be run automatically.")
+    try:
+        return runner(task)
+    except Exception as exc:
+        log.exception("task %s failed unexpectedly", task.task_id)
+        return Outcome(False, f"The task failed unexpectedly ({type(exc).__name__}); see the server log.")

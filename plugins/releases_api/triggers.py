@@ -1,0 +1,327 @@
+"""Webhook triggers: when an HTTP endpoint of the webhooks plugin receives a request
+(`webhook.received`), each enabled trigger bound to that endpoint checks its filter against
+the request and, on a match, creates and starts a release from its template.
+
+Paths into the request are dotted (`repository.name`, `commits.0.id`) and rooted at `payload`
+(the JSON body, the default), `query` or `headers`. Filters compare values; nothing in a
+trigger is ever executed as code.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+from host import Host, iso, to_db
+from plugins.releases_api import releases, schema
+from plugins.releases_api.errors import Conflict, Invalid, NotFound
+from plugins.releases_api.ids import new_trigger_id
+from plugins.releases_api.models import Release, Trigger, TriggerExecution
+from plugins.releases_api.schema import KEEP, FromTemplate, Keep
+from plugins.releases_api.storage import connection, write_transaction
+from plugins.releases_api.variables import PLACEHOLDER
+from plugins.releases_api.vocabulary import MASK, TEMPLATE
+
+log = logging.getLogger("release_host.releases_api")
+ROOTS = ("payload", "query", "headers")
+PATH = re.compile(r"^(payload|query|headers)(\.[^\s]+)?$")
+STARTED, SKIPPED, FAILED = "started", "skipped", "failed"
+
+
+@dataclass
+class TriggerSpec:
+    title: str
+    template_id: str
+    release_title: str
+    enabled: bool = True
+    endpoint_path: str | None = None
+    endpoint_id: str | None = None
+    filter: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    script_username: str | None | Keep = KEEP
+    script_password: str | None | Keep = KEEP
+
+
+def parse(body: Mapping[str, Any]) -> TriggerSpec:
+    endpoint_path = schema.optional_string(body, "endpointPath", max_length=schema.MAX_ID) or None
+    endpoint_id = body.get("endpointId")
+    if endpoint_id is not None and (isinstance(endpoint_id, bool) or not isinstance(endpoint_id, str | int)):
+        raise Invalid("endpointId must be a string.")
+    endpoint_id = str(endpoint_id) if endpoint_id not in (None, "") else None
+    if endpoint_id is not None and len(endpoint_id) > schema.MAX_ID:
+        raise Invalid(f"endpointId must be at most {schema.MAX_ID} characters.")
+    if not endpoint_path and not endpoint_id:
+        raise Invalid(
+            "endpointPath (or endpointId) is required: the webhook endpoint this trigger listens to."
+        )
+    filters = schema.json_object(body, "filter")
+    for key in filters:
+        if not key.strip():
+            raise Invalid("filter keys must be paths such as repository.name.")
+    variables = schema.json_object(body, "variables")
+    return TriggerSpec(
+        title=schema.string(body, "title", required=True, allow_empty=False, max_length=255),
+        template_id=schema.string(
+            body, "templateId", required=True, allow_empty=False, max_length=schema.MAX_ID
+        ),
+        release_title=schema.string(body, "releaseTitle", required=True, allow_empty=False),
+        enabled=schema.boolean(body, "enabled", default=True),
+        endpoint_path=endpoint_path.strip("/") if endpoint_path else None,
+        endpoint_id=endpoint_id,
+        filter=filters,
+        variables=variables,
+        script_username=schema.run_as_username(body),
+        script_password=schema.secret(body, "scriptUserPassword"),
+    )
+
+
+def trigger_json(trigger: Trigger) -> dict[str, Any]:
+    return {
+        "id": trigger.id,
+        "type": "xlrelease.WebhookTrigger",
+        "title": trigger.title,
+        "enabled": bool(trigger.enabled),
+        "endpointPath": trigger.endpoint_path,
+        "endpointId": trigger.endpoint_id,
+        "templateId": trigger.template_id,
+        "filter": trigger.filter or {},
+        "releaseTitle": trigger.release_title,
+        "variables": trigger.variables or {},
+        "scriptUsername": trigger.script_username,
+        "scriptUserPassword": MASK if trigger.script_password else None,
+        "owner": trigger.owner,
+        "createdDate": iso(trigger.created_at),
+        "updatedDate": iso(trigger.updated_at),
+    }
+
+
+def execution_json(row: TriggerExecution) -> dict[str, Any]:
+    return {
+        "triggerId": row.trigger_id,
+        "requestId": row.request_id,
+        "endpointPath": row.endpoint_path,
+        "status": row.status,
+        "releaseId": row.release_id,
+        "reason": row.reason,
+        "date": iso(row.at),
+    }
+
+
+def find(trigger_id: str) -> Trigger:
+    found = Trigger.get_or_none(Trigger.id == trigger_id)
+    if found is None:
+        raise NotFound(f"Trigger {trigger_id} not found.")
+    return found
+
+
+def _check_template(template_id: str) -> None:
+    template = Release.get_or_none(Release.id == template_id)
+    if template is None or template.status != TEMPLATE:
+        raise Invalid(f"templateId: template {template_id} not found.")
+
+
+def _apply(host: Host, trigger: Trigger, spec: TriggerSpec) -> None:
+    trigger.title = spec.title
+    trigger.enabled = spec.enabled
+    trigger.endpoint_path = spec.endpoint_path
+    trigger.endpoint_id = spec.endpoint_id
+    trigger.template_id = spec.template_id
+    trigger.filter = spec.filter
+    trigger.release_title = spec.release_title
+    trigger.variables = spec.variables
+    if not isinstance(spec.script_username, Keep):
+        trigger.script_username = spec.script_username
+    if not isinstance(spec.script_password, Keep):
+        trigger.script_password = host.secrets.encrypt(spec.script_password) if spec.script_password else None
+    trigger.updated_at = to_db(host.now())
+
+
+def create(host: Host, spec: TriggerSpec, owner: str) -> Trigger:
+    with write_transaction():
+        _check_template(spec.template_id)
+        now = to_db(host.now())
+        trigger = Trigger(
+            id=new_trigger_id(), owner=owner, created_at=now, script_username=None, script_password=None
+        )
+        _apply(host, trigger, spec)
+        trigger.save(force_insert=True)
+    return trigger
+
+
+def update(host: Host, trigger_id: str, spec: TriggerSpec) -> Trigger:
+    with write_transaction():
+        trigger = find(trigger_id)
+        _check_template(spec.template_id)
+        _apply(host, trigger, spec)
+        trigger.save()
+    return trigger
+
+
+def delete(trigger_id: str) -> None:
+    with write_transaction():
+        find(trigger_id)
+        TriggerExecution.delete().where(TriggerExecution.trigger_id == trigger_id).execute()
+        Trigger.delete().where(Trigger.id == trigger_id).execute()
+
+
+def lookup(document: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    """Follow a dotted path (`payload.commits.0.id`); headers match whatever their case."""
+    parts = path.split(".")
+    value: Any = document
+    for i, part in enumerate(parts):
+        if isinstance(value, Mapping):
+            key = part.lower() if i == 1 and parts[0] == "headers" else part
+            if key not in value:
+                return False, None
+            value = value[key]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False, None
+    return True, value
+
+
+def rooted(path: str) -> str:
+    """`repository.name` means `payload.repository.name`; `$.x` is accepted for `x`."""
+    path = path[2:] if path.startswith("$.") else path
+    return path if path.split(".", 1)[0] in ROOTS else f"payload.{path}"
+
+
+def _matches(expected: Any, actual: Any) -> bool:
+    if actual == expected:
+        return True
+    return (
+        isinstance(expected, str)
+        and isinstance(actual, int | float | bool)
+        and str(actual).lower() == expected.lower()
+    )
+
+
+def mismatch(filters: Mapping[str, Any], document: Mapping[str, Any]) -> str | None:
+    """Why the request does not pass the filter, or None when every path has its value."""
+    for path, expected in filters.items():
+        found, actual = lookup(document, rooted(path))
+        if not found:
+            return f"Filter did not match: the request has no {rooted(path)}."
+        if not _matches(expected, actual):
+            return f"Filter did not match: {path} is {actual!r}, expected {expected!r}."
+    return None
+
+
+def render(template: str, document: Mapping[str, Any]) -> str:
+    """Fill `${payload.x}` (and `${query.x}`, `${headers.x}`) placeholders; unknown ones stay."""
+
+    def value(match: re.Match) -> str:
+        found, item = lookup(document, match.group(1))
+        if not found or match.group(1).split(".", 1)[0] not in ROOTS:
+            return match.group(0)
+        return item if isinstance(item, str) else ("" if item is None else str(item))
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def resolve_variables(variables: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
+    """A value that is a path (`payload.version`) takes the request's value, a string with
+    placeholders is rendered, anything else is a literal."""
+    resolved = {}
+    for name, spec in variables.items():
+        if isinstance(spec, str) and PATH.match(spec):
+            found, item = lookup(document, spec)
+            if not found:
+                raise Invalid(f"variables.{name}: the request has no {spec}.")
+            resolved[name] = item
+        elif isinstance(spec, str):
+            resolved[name] = render(spec, document)
+        else:
+            resolved[name] = spec
+    return resolved
+
+
+def _document(payload: Mapping[str, Any]) -> dict[str, Any]:
+    headers = payload.get("headers") or {}
+    return {
+        "payload": payload.get("body"),
+        "query": dict(payload.get("query") or {}),
+        "headers": {str(k).lower(): v for k, v in headers.items()},
+    }
+
+
+def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[str, str | None, str]:
+    reason = mismatch(trigger.filter or {}, document)
+    if reason:
+        return SKIPPED, None, reason
+    username: str | None | Keep = KEEP
+    password: str | None | Keep = KEEP
+    if trigger.script_username or trigger.script_password:
+        username = trigger.script_username
+        password = host.secrets.decrypt(trigger.script_password) if trigger.script_password else None
+        if trigger.script_password and password is None:
+            return FAILED, None, "The trigger's run-as password cannot be decrypted; set it again."
+    try:
+        request = FromTemplate(
+            title=render(trigger.release_title, document)[:255] or trigger.title,
+            variables=resolve_variables(trigger.variables or {}, document),
+            auto_start=True,
+            owner=trigger.owner,
+            script_username=username,
+            script_password=password,
+        )
+        release = releases.create_from_template(
+            host, trigger.template_id, request, owner=trigger.owner, created_from_trigger=True
+        )
+    except (Invalid, NotFound, Conflict) as exc:
+        return FAILED, None, exc.message
+    return STARTED, release.id, f"Started release {release.id}."
+
+
+def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """Fire the enabled triggers bound to the endpoint; None when no trigger listens to it."""
+    path = str(payload.get("endpointPath") or "").strip("/") or None
+    endpoint_id = str(payload["endpointId"]) if payload.get("endpointId") is not None else None
+    request_id = str(payload["requestId"]) if payload.get("requestId") is not None else None
+    endpoints = [Trigger.endpoint_path == path] if path else []
+    if endpoint_id:
+        endpoints.append(Trigger.endpoint_id == endpoint_id)
+    if not endpoints:
+        return None
+    with connection():
+        bound = (Trigger.enabled == True) & reduce(operator.or_, endpoints)  # noqa: E712 - SQL
+        found = list(Trigger.select().where(bound).order_by(Trigger.created_at, Trigger.id))
+        if not found:
+            return None
+        document = _document(payload)
+        results = []
+        for trigger in found:
+            try:
+                status, release_id, reason = _fire(host, trigger, document)
+            except Exception:
+                log.exception("trigger %s failed", trigger.id)
+                status, release_id, reason = (
+                    FAILED,
+                    None,
+                    "The trigger failed unexpectedly; see the server log.",
+                )
+            TriggerExecution.create(
+                trigger_id=trigger.id,
+                request_id=request_id,
+                endpoint_path=path,
+                status=status,
+                release_id=release_id,
+                reason=reason,
+                at=to_db(host.now()),
+            )
+            results.append(
+                {
+                    "triggerId": trigger.id,
+                    "triggerTitle": trigger.title,
+                    "releaseId": release_id,
+                    "status": status,
+                    "reason": reason,
+                }
+            )
+    return results
