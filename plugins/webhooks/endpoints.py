@@ -1,0 +1,240 @@
+"""Endpoint configuration rules shared by the JSON API and the pages: validation, secrets, storage."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import peewee
+
+from host import Host, database, to_db
+from plugins.webhooks import retention
+from plugins.webhooks.models import (
+    AUTH_BASIC,
+    AUTH_HMAC,
+    AUTH_METHODS,
+    AUTH_TOKEN,
+    DEFAULT_RETENTION,
+    METHODS,
+    POST,
+    WebhookEndpoint,
+    WebhookRequest,
+)
+
+TOKEN_PURPOSE = "webhook-token"
+PASSWORD_PURPOSE = "webhook-basic-password"
+PATH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
+MAX_RETENTION = 100_000
+MAX_SECRET = 1024
+WRITABLE = {
+    "title",
+    "enabled",
+    "path",
+    "method",
+    "authentication",
+    "secretToken",
+    "username",
+    "password",
+    "requestRetention",
+}
+# What GET returns besides the writable fields: accepted back (a client may PUT what it read) and ignored.
+READ_ONLY = {"id", "url", "secretTokenSet", "passwordSet", "createdAt", "updatedAt", "storedRequests"}
+
+
+class InvalidEndpoint(ValueError):
+    """A configuration the server refuses; `status` is 400, or 409 for a path already taken."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def new_id() -> str:
+    return "Webhook" + secrets.token_hex(8)
+
+
+def token_digest(host: Host, token: str) -> str:
+    return host.secrets.digest(token, TOKEN_PURPOSE)
+
+
+def password_digest(host: Host, password: str) -> str:
+    """A keyed digest, not bcrypt: webhook callers are machines sending long random secrets,
+    and a slow hash per delivery would let anyone tie up workers."""
+    return host.secrets.digest(password, PASSWORD_PURPOSE)
+
+
+def _string(data: dict[str, Any], key: str, label: str, max_length: int) -> str | None:
+    if key not in data or data[key] is None:
+        return None
+    value = data[key]
+    if not isinstance(value, str):
+        raise InvalidEndpoint(f"{label} must be a string.")
+    if len(value) > max_length:
+        raise InvalidEndpoint(f"{label} must be at most {max_length} characters.")
+    return value
+
+
+def _secret(data: dict[str, Any], key: str, label: str) -> str | None:
+    """A write-only value; empty means "keep the one already set" (forms never show it back)."""
+    value = _string(data, key, label, MAX_SECRET)
+    return value if value else None
+
+
+def apply(host: Host, endpoint: WebhookEndpoint | None, data: dict[str, Any]) -> WebhookEndpoint:
+    """Validate `data` over `endpoint` (None: a new one) and return the unsaved result.
+
+    Fields left out keep their current value (or the default for a new endpoint).
+    """
+    unknown = sorted(set(data) - WRITABLE - READ_ONLY)
+    if unknown:
+        raise InvalidEndpoint(f"Unknown field(s): {', '.join(unknown)}.")
+    now = to_db(host.now())
+    if endpoint is None:
+        endpoint = WebhookEndpoint(
+            id=new_id(),
+            title="",
+            enabled=True,
+            path="",
+            method=POST,
+            authentication=AUTH_TOKEN,
+            request_retention=DEFAULT_RETENTION,
+            created_at=now,
+        )
+
+    title = _string(data, "title", "Title", 200)
+    if title is not None:
+        endpoint.title = title.strip()
+    if not endpoint.title:
+        raise InvalidEndpoint("Title is required.")
+
+    if "enabled" in data:
+        if not isinstance(data["enabled"], bool):
+            raise InvalidEndpoint("Enabled must be true or false.")
+        endpoint.enabled = data["enabled"]
+
+    path = _string(data, "path", "Endpoint Path", 200)
+    if path is not None:
+        endpoint.path = path.strip().strip("/")
+    if not endpoint.path:
+        raise InvalidEndpoint("Endpoint Path is required.")
+    if not PATH_PATTERN.match(endpoint.path):
+        raise InvalidEndpoint(
+            "Endpoint Path must be 1-100 characters: letters, digits, '-', '_', '.' or '~', "
+            "starting with a letter or digit (no '/')."
+        )
+
+    method = _string(data, "method", "HTTP method", 10)
+    if method is not None:
+        endpoint.method = method.strip().upper()
+    if endpoint.method not in METHODS:
+        raise InvalidEndpoint(f"HTTP method must be one of {', '.join(METHODS)}.")
+
+    authentication = _string(data, "authentication", "Authentication Method", 20)
+    if authentication is not None:
+        endpoint.authentication = authentication.strip().lower()
+    if endpoint.authentication not in AUTH_METHODS:
+        raise InvalidEndpoint(f"Authentication Method must be one of {', '.join(AUTH_METHODS)}.")
+
+    if "requestRetention" in data:
+        value = data["requestRetention"]
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION:
+            raise InvalidEndpoint(f"Request Retention must be a whole number from 1 to {MAX_RETENTION}.")
+        endpoint.request_retention = value
+
+    _apply_secrets(host, endpoint, data)
+    endpoint.updated_at = now
+    return endpoint
+
+
+def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
+    """Keep only the secret the chosen method uses, so a switched-away secret does not linger."""
+    secret = _secret(data, "secretToken", "Secret Token")
+    password = _secret(data, "password", "Password")
+    username = _string(data, "username", "Username", 150)
+    method = endpoint.authentication
+    if method != AUTH_TOKEN:
+        endpoint.token_digest = None
+    if method != AUTH_HMAC:
+        endpoint.hmac_secret = None
+    if method != AUTH_BASIC:
+        endpoint.password_digest = None
+        endpoint.username = ""
+
+    if method == AUTH_TOKEN:
+        if secret is not None:
+            endpoint.token_digest = token_digest(host, secret.strip())
+        if not endpoint.token_digest:
+            raise InvalidEndpoint("Secret Token is required for Token Authentication.")
+    elif method == AUTH_HMAC:
+        if secret is not None:
+            endpoint.hmac_secret = host.secrets.encrypt(secret)
+        if not endpoint.hmac_secret:
+            raise InvalidEndpoint("Secret Token is required for the hmac-sha256 signature.")
+    elif method == AUTH_BASIC:
+        if username is not None:
+            endpoint.username = username.strip()
+        if not endpoint.username or ":" in endpoint.username:
+            raise InvalidEndpoint("Username is required for Basic Authentication and may not contain ':'.")
+        if password is not None:
+            endpoint.password_digest = password_digest(host, password)
+        if not endpoint.password_digest:
+            raise InvalidEndpoint("Password is required for Basic Authentication.")
+
+
+def save(endpoint: WebhookEndpoint, created: bool = False) -> WebhookEndpoint:
+    """Insert (`created`) or update; a path taken meanwhile by another endpoint is a 409, not a 500."""
+    taken = WebhookEndpoint.select().where(
+        (WebhookEndpoint.path == endpoint.path) & (WebhookEndpoint.id != endpoint.id)
+    )
+    if taken.exists():
+        raise InvalidEndpoint(f"Endpoint Path '{endpoint.path}' is already used by another endpoint.", 409)
+    try:
+        with retention.write_transaction():
+            endpoint.save(force_insert=created)
+            retention.trim(endpoint.id, endpoint.request_retention)
+    except peewee.IntegrityError:
+        raise InvalidEndpoint(
+            f"Endpoint Path '{endpoint.path}' is already used by another endpoint.", 409
+        ) from None
+    return endpoint
+
+
+def delete(endpoint: WebhookEndpoint) -> None:
+    with database.atomic():
+        WebhookRequest.delete().where(WebhookRequest.endpoint == endpoint.id).execute()
+        endpoint.delete_instance()
+
+
+def find(endpoint_id: str) -> WebhookEndpoint | None:
+    return WebhookEndpoint.get_or_none(WebhookEndpoint.id == endpoint_id)
+
+
+def listing() -> list[dict[str, Any]]:
+    """Every endpoint with its count of stored requests (one grouped query, not one per row)."""
+    counts = dict(
+        WebhookRequest.select(WebhookRequest.endpoint, peewee.fn.COUNT(WebhookRequest.id))
+        .group_by(WebhookRequest.endpoint)
+        .tuples()
+    )
+    endpoints = WebhookEndpoint.select().order_by(WebhookEndpoint.title, WebhookEndpoint.id)
+    return [e.to_json(stored_requests=counts.get(e.id, 0)) for e in endpoints]
+
+
+def stored_count(endpoint: WebhookEndpoint) -> int:
+    return WebhookRequest.select().where(WebhookRequest.endpoint == endpoint.id).count()
+
+
+def requests_of(endpoint: WebhookEndpoint, page: int = 0, per_page: int = 100) -> list[dict[str, Any]]:
+    """Retained requests, newest first."""
+    rows = (
+        WebhookRequest.select()
+        .where(WebhookRequest.endpoint == endpoint.id)
+        .order_by(WebhookRequest.id.desc())
+        .offset(page * per_page)
+        .limit(per_page)
+    )
+    return [r.to_json() for r in rows]

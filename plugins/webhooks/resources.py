@@ -1,0 +1,89 @@
+"""The configuration API: `/api/v1/config/webhook-endpoints[/{id}[/requests]]`.
+
+Secrets are write-only: responses say whether one is set, never what it is.
+"""
+
+from __future__ import annotations
+
+import falcon
+
+from host import Host, json_body
+from plugins.webhooks import endpoints
+from plugins.webhooks.endpoints import InvalidEndpoint
+from plugins.webhooks.models import WebhookEndpoint
+
+MAX_PER_PAGE = 100
+
+
+def _refuse(exc: InvalidEndpoint) -> falcon.HTTPError:
+    if exc.status == 409:
+        return falcon.HTTPConflict(title="Conflict", description=exc.message)
+    return falcon.HTTPBadRequest(title="Bad Request", description=exc.message)
+
+
+def _endpoint(endpoint_id: str) -> WebhookEndpoint:
+    endpoint = endpoints.find(endpoint_id)
+    if endpoint is None:
+        raise falcon.HTTPNotFound(title="Not Found", description=f"Webhook endpoint {endpoint_id} not found.")
+    return endpoint
+
+
+def _int_param(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
+    value = req.get_param(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise falcon.HTTPBadRequest(
+            title="Bad Request", description=f"{name} must be a whole number from {low} to {high}."
+        )
+    return int(value)
+
+
+class EndpointCollection:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = endpoints.listing()
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            endpoint = endpoints.save(endpoints.apply(self.host, None, json_body(req)), created=True)
+        except InvalidEndpoint as exc:
+            raise _refuse(exc) from None
+        resp.status = falcon.HTTP_201
+        resp.location = f"/api/v1/config/webhook-endpoints/{endpoint.id}"
+        resp.media = endpoint.to_json()
+
+
+class EndpointItem:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
+        resp.media = _endpoint(endpoint_id).to_json()
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
+        endpoint = _endpoint(endpoint_id)
+        try:
+            endpoint = endpoints.save(endpoints.apply(self.host, endpoint, json_body(req)))
+        except InvalidEndpoint as exc:
+            raise _refuse(exc) from None
+        resp.media = endpoint.to_json()
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
+        endpoints.delete(_endpoint(endpoint_id))
+        resp.status = falcon.HTTP_204
+
+
+class EndpointRequests:
+    """Retained requests, newest first: `?page=0&resultsPerPage=100` like the releases API."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
+        endpoint = _endpoint(endpoint_id)
+        page = _int_param(req, "page", 0, 0, 1_000_000)
+        per_page = _int_param(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
+        resp.media = endpoints.requests_of(endpoint, page, per_page)

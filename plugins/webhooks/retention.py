@@ -1,0 +1,75 @@
+"""Keeping exactly the newest N requests per endpoint, whatever number of workers write at once.
+
+Each store is one transaction that first takes a per-endpoint lock (PostgreSQL: the endpoint row
+`FOR UPDATE`; SQLite: the database write lock, taken up front by `BEGIN IMMEDIATE`), then inserts
+and deletes everything older than the Nth newest. Two writers for one endpoint therefore never
+interleave, and ids, which grow in lock order, say which requests are the newest.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+import peewee
+
+from host import PreparedQuery, database
+from plugins.webhooks.models import WebhookEndpoint, WebhookRequest
+
+_RETENTION = PreparedQuery(
+    lambda: WebhookEndpoint.select(WebhookEndpoint.request_retention).where(WebhookEndpoint.id == "")
+)
+_RETENTION_LOCKED = PreparedQuery(
+    lambda: (
+        WebhookEndpoint.select(WebhookEndpoint.request_retention).where(WebhookEndpoint.id == "").for_update()
+    )
+)
+
+
+def _is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def write_transaction() -> AbstractContextManager[Any]:
+    """A transaction that holds SQLite's write lock from its first statement."""
+    return database.atomic("IMMEDIATE") if _is_sqlite() else database.atomic()
+
+
+def _lock(endpoint_id: str) -> int | None:
+    """Lock the endpoint for this transaction; its current retention, None if it was deleted."""
+    query = _RETENTION if _is_sqlite() else _RETENTION_LOCKED
+    row = query.first((endpoint_id,))
+    return row[0] if row else None
+
+
+def trim(endpoint_id: str, keep: int) -> int:
+    """Delete all but the `keep` newest requests of the endpoint; the caller holds the lock."""
+    nth_newest = (
+        WebhookRequest.select(WebhookRequest.id)
+        .where(WebhookRequest.endpoint == endpoint_id)
+        .order_by(WebhookRequest.id.desc())
+        .limit(1)
+        .offset(keep - 1)
+    )
+    return (
+        WebhookRequest.delete()
+        .where((WebhookRequest.endpoint == endpoint_id) & (WebhookRequest.id < nth_newest))
+        .execute()
+    )
+
+
+def store(endpoint_id: str, row: dict[str, Any]) -> int | None:
+    """Insert one received request and enforce the retention; the new id, None if the endpoint
+    was deleted meanwhile."""
+    with write_transaction():
+        keep = _lock(endpoint_id)
+        if keep is None:
+            return None
+        request_id = WebhookRequest.insert(endpoint=endpoint_id, **row).execute()
+        trim(endpoint_id, keep)
+    return int(request_id)
+
+
+def record_triggers(request_id: int, triggers: str) -> None:
+    """Attach the trigger results to a stored request (a no-op if it was already evicted)."""
+    WebhookRequest.update(triggers=triggers).where(WebhookRequest.id == request_id).execute()
