@@ -16,12 +16,14 @@ from host.permissions import ADMIN, Permission
 from host.responses import bad_request, json_body
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
+from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
     "ADMIN",
     "AUTHENTICATED",
     "EXTERNAL",
     "INTERNAL",
+    "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
     "Actor",
@@ -37,14 +39,20 @@ __all__ = [
     "Route",
     "Secrets",
     "StartupError",
+    "User",
     "bad_request",
+    "actor_for",
     "basic_credentials",
     "create_app",
     "create_tables",
+    "create_user",
     "csrf_token",
     "database",
     "end_session",
+    "ensure_role",
+    "find_user",
     "from_db",
+    "grant_role",
     "hookimpl",
     "iso",
     "json_body",

@@ -50,6 +50,14 @@ class UserRole(BaseModel):
 
 MODELS = [User, Role, RolePermission, UserRole]
 
+INVALID_LOGIN = "Invalid username or password."
+
+
+def find_user(username: str) -> User | None:
+    """The local user of that name, whatever its source."""
+    return User.get_or_none(User.username == username)
+
+
 _PERMISSIONS_OF = PreparedQuery(
     lambda: (
         RolePermission.select(RolePermission.permission)

@@ -15,13 +15,14 @@ from urllib.parse import urlencode, urlsplit
 import falcon
 
 from host import sessions, users
-from host.builtin.users import INVALID_LOGIN, verify_login
+from host.builtin.users import verify_login
 from host.crypto import same
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.migrations import Migration, create_tables
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.users import INVALID_LOGIN
 
 LOGIN_CSRF_FIELD = "login_csrf"
 FORM_EXPIRED = "The login form expired. Enter your username and password again."

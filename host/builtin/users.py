@@ -18,8 +18,7 @@ from host.migrations import Migration
 from host.passwords import PasswordError, check_password, hash_password
 from host.permissions import ADMIN, PRODUCT_PERMISSIONS
 from host.routes import AUTHENTICATED, Route
-
-INVALID_LOGIN = "Invalid username or password."
+from host.users import INVALID_LOGIN
 
 
 def verify_login(host, username: str, password: str) -> users.User:
@@ -54,7 +53,7 @@ def register_migrations(host):
 
 @hookimpl(trylast=True)
 def authenticate_password(host, username, password):
-    user = users.User.get_or_none(users.User.username == username)
+    user = users.find_user(username)
     if user is not None and user.source != users.INTERNAL:
         return None
     rounds = host.config.bcrypt_rounds

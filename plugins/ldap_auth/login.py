@@ -11,9 +11,17 @@ import unicodedata
 
 import peewee
 
-from host import LDAP, AuthenticationFailed, Host
-from host import users as local
-from host.builtin.users import INVALID_LOGIN
+from host import (
+    INVALID_LOGIN,
+    LDAP,
+    AuthenticationFailed,
+    Host,
+    User,
+    create_user,
+    ensure_role,
+    find_user,
+    grant_role,
+)
 from plugins.ldap_auth.directory import Directory, DirectoryUnavailable, Entry
 from plugins.ldap_auth.settings import LdapSettings, load_settings
 
@@ -31,10 +39,10 @@ def plausible(username: str) -> bool:
     )
 
 
-def authenticate(host: Host, username: str, password: str) -> local.User | None:
+def authenticate(host: Host, username: str, password: str) -> User | None:
     if not plausible(username):
         return None
-    user = local.User.get_or_none(local.User.username == username)
+    user = find_user(username)
     if user is not None and user.source != LDAP:
         return None
     if user is not None and not user.enabled:
@@ -56,7 +64,7 @@ def authenticate(host: Host, username: str, password: str) -> local.User | None:
         return None
     canonical = entry.username if entry.username and entry.username.lower() == username.lower() else username
     if canonical != username:
-        user = local.User.get_or_none(local.User.username == canonical)
+        user = find_user(canonical)
         if user is not None and user.source != LDAP:
             return None
     if user is None:
@@ -65,11 +73,11 @@ def authenticate(host: Host, username: str, password: str) -> local.User | None:
     return user
 
 
-def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -> local.User | None:
+def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -> User | None:
     """The first login of a directory user: a local account with source `ldap` and default roles."""
     try:
         with host.database.atomic():
-            user = local.create_user(
+            user = create_user(
                 username,
                 now=host.now(),
                 source=LDAP,
@@ -77,15 +85,15 @@ def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -
                 email=entry.email,
             )
             for role in settings.default_roles:
-                local.grant_role(user, local.ensure_role(role))
+                grant_role(user, ensure_role(role))
     except (ValueError, peewee.IntegrityError):
-        user = local.User.get_or_none(local.User.username == username)
+        user = find_user(username)
         return user if user is not None and user.source == LDAP else None
     log.info("created local account %s for an LDAP user", username)
     return user
 
 
-def refresh(user: local.User, entry: Entry) -> None:
+def refresh(user: User, entry: Entry) -> None:
     """Keep the name and email the directory holds."""
     changed = {}
     if entry.display_name and entry.display_name != user.display_name:
@@ -93,6 +101,6 @@ def refresh(user: local.User, entry: Entry) -> None:
     if entry.email and entry.email != user.email:
         changed["email"] = entry.email
     if changed:
-        local.User.update(**changed).where(local.User.id == user.id).execute()
+        User.update(**changed).where(User.id == user.id).execute()
         for key, value in changed.items():
             setattr(user, key, value)

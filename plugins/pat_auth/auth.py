@@ -15,8 +15,17 @@ from typing import NoReturn
 import falcon
 import peewee
 
-from host import EXTERNAL, Actor, AuthenticationFailed, Host, PreparedQuery, basic_credentials, from_db, to_db
-from host.users import User
+from host import (
+    EXTERNAL,
+    Actor,
+    AuthenticationFailed,
+    Host,
+    PreparedQuery,
+    User,
+    basic_credentials,
+    from_db,
+    to_db,
+)
 from plugins.pat_auth import audit, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 

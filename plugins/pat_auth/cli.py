@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from host import Host, iso
-from host.users import User, actor_for
+from host import Host, actor_for, find_user, iso
 from plugins.pat_auth import audit, store
 
 
@@ -15,7 +14,7 @@ def _fail(message: str) -> SystemExit:
 
 
 def cmd_create(host: Host, args: argparse.Namespace) -> int:
-    user = User.get_or_none(User.username == args.user)
+    user = find_user(args.user)
     if user is None:
         raise _fail(f"no user {args.user!r}")
     if not user.enabled:

@@ -6,8 +6,7 @@ import json
 
 import peewee
 
-from host import BaseModel
-from host.users import User
+from host import BaseModel, User
 
 
 class PersonalAccessToken(BaseModel):

@@ -13,8 +13,7 @@ from typing import Any
 
 import peewee
 
-from host import EXTERNAL, Actor, Host, from_db, iso, to_db
-from host.users import User
+from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db
 from plugins.pat_auth import audit, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy

@@ -3,8 +3,7 @@ login session (header `x-test-session: <username>`, actor via "session"), and an
 
 import os
 
-from host import AUTHENTICATED, Route, hookimpl
-from host import users as local
+from host import AUTHENTICATED, Route, actor_for, find_user, hookimpl
 
 EVENTS: list = []
 
@@ -64,4 +63,4 @@ def actor_from_request(host, req):
     username = req.get_header("x-test-session")
     if not username:
         return None
-    return local.actor_for(local.User.get(local.User.username == username), via="session")
+    return actor_for(find_user(username), via="session")

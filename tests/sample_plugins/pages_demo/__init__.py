@@ -6,7 +6,7 @@ CSRF field, and a stand-in directory whose `ldap` users all have the password `d
 
 import falcon
 
-from host import AUTHENTICATED, LDAP, AuthenticationFailed, NavLink, Route, hookimpl, render_page
+from host import AUTHENTICATED, LDAP, AuthenticationFailed, NavLink, Route, find_user, hookimpl, render_page
 
 DIRECTORY_PASSWORD = "directory-secret"
 
@@ -37,9 +37,7 @@ def navigation_links(host, actor):
 
 @hookimpl
 def authenticate_password(host, username, password):
-    from host.users import User
-
-    user = User.get_or_none(User.username == username)
+    user = find_user(username)
     if user is None or user.source != LDAP:
         return None
     if password != DIRECTORY_PASSWORD:
