@@ -384,14 +384,12 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
         harness.host.shutdown()
 
 
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    """Factory: `serve(harness, workers=2)` runs it under real gunicorn and returns the base URL."""
-    running: list[subprocess.Popen] = []
-
-    def factory(harness: Harness, workers: int = 2, env: dict[str, str] | None = None) -> str:
-        port = free_port()
-        log = open(harness.tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+def start_gunicorn(
+    conf: Path, port: int, log_path: Path, workers: int = 2, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Run the host under real gunicorn with this configuration file, as `release-host serve` does;
+    returns once the port answers. Output goes to `log_path` (tests grep it for secrets)."""
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -404,7 +402,7 @@ def serve() -> Iterator[Any]:
             ],
             env={
                 **os.environ,
-                "RELEASE_HOST_CONF": str(harness.write_conf()),
+                "RELEASE_HOST_CONF": str(conf),
                 "RELEASE_HOST_BIND": f"127.0.0.1:{port}",
                 "RELEASE_HOST_WORKERS": str(workers),
                 **(env or {}),
@@ -413,14 +411,30 @@ def serve() -> Iterator[Any]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        running.append(proc)
-        wait_for_port(port, proc=proc)
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """Factory: `serve(harness, workers=2)` runs it under real gunicorn and returns the base URL."""
+    running: list[subprocess.Popen] = []
+
+    def factory(harness: Harness, workers: int = 2, env: dict[str, str] | None = None) -> str:
+        port = free_port()
+        log_path = harness.tmp_path / f"gunicorn-{port}.log"
+        running.append(start_gunicorn(harness.write_conf(), port, log_path, workers, env))
         return f"http://127.0.0.1:{port}"
 
     yield factory
     for proc in running:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,15 @@ import pytest
 from host import sessions
 from host.app import create_app
 from host.config import Config
-from host.testing import PROJECT_ROOT, TEST_SECRET_KEY, Harness, free_port, require, wait_for_port
+from host.testing import (
+    PROJECT_ROOT,
+    TEST_SECRET_KEY,
+    Harness,
+    free_port,
+    require,
+    start_gunicorn,
+    stop_process,
+)
 
 CHROMIUM = os.environ.get("RELEASE_HOST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -206,35 +213,10 @@ def module_server() -> Iterator[Any]:
 
     def factory(harness: Harness, workers: int = 2) -> str:
         port = free_port()
-        log = open(harness.tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--no-control-socket",
-                "-c",
-                str(PROJECT_ROOT / "conf" / "gunicorn.conf.py"),
-                "host.wsgi:app",
-            ],
-            env={
-                **os.environ,
-                "RELEASE_HOST_CONF": str(harness.write_conf()),
-                "RELEASE_HOST_BIND": f"127.0.0.1:{port}",
-                "RELEASE_HOST_WORKERS": str(workers),
-            },
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        running.append(proc)
-        wait_for_port(port, proc=proc)
+        log_path = harness.tmp_path / f"gunicorn-{port}.log"
+        running.append(start_gunicorn(harness.write_conf(), port, log_path, workers))
         return f"http://127.0.0.1:{port}"
 
     yield factory
     for proc in running:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
