@@ -5,7 +5,7 @@ from host.app import Host, create_app
 from host.config import Config, load_config
 from host.credentials import basic_credentials
 from host.crypto import Secrets, same
-from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db
+from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, write_transaction
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
@@ -62,4 +62,5 @@ __all__ = [
     "start_session",
     "static_url",
     "to_db",
+    "write_transaction",
 ]

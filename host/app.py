@@ -156,7 +156,7 @@ class App(falcon.App):
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
-    from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware
+    from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
 
     config = config or load_config()
@@ -166,6 +166,7 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
         middleware=[
             BodyLimitMiddleware(config.max_body_bytes),
             ConnectionMiddleware(host),
+            TextMiddleware(),
             AuthMiddleware(host),
         ]
     )

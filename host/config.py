@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
+import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -76,13 +79,15 @@ def _redact(value: Any, key: str = "") -> Any:
 
 
 def _redact_url(url: str) -> str:
-    """Hide a password in `scheme://user:password@host/db`."""
+    """Hide a password in `scheme://user:password@host/db` and in `?password=…`."""
     scheme, sep, rest = url.partition("://")
     credentials, at, location = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:{REDACTED}@{location}"
+    if sep and at and ":" in credentials:
+        url = f"{scheme}://{credentials.split(':', 1)[0]}:{REDACTED}@{location}"
+    return _PASSWORD_PARAM.sub(rf"\1{REDACTED}", url)
+
+
+_PASSWORD_PARAM = re.compile(r"([?&](?:password|passwd|sslpassword)=)[^&]*", re.IGNORECASE)
 
 
 def _resolve_env(value: Any, env: Mapping[str, str], where: str) -> Any:
@@ -160,9 +165,23 @@ def ensure_secret_key(config: Config) -> str:
         )
     key_file = config.var_dir / "secret_key"
     if not key_file.exists():
-        config.var_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _create_key_file(key_file)
+    key = key_file.read_text().strip()
+    if not key:
+        raise StartupError(f"{key_file} is empty: delete it to have a new key generated")
+    config.secret_key = key
+    return key
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Write the key in full under a temporary name, then link it into place: gunicorn workers
+    starting together all end up reading the one complete key, whoever wins."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
-    config.secret_key = key_file.read_text().strip()
-    return config.secret_key
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, key_file)
+    finally:
+        os.unlink(temporary)

@@ -12,7 +12,8 @@ import peewee
 
 from host.errors import AuthenticationFailed
 from host.permissions import refusal
-from host.routes import AUTHENTICATED, PUBLIC
+from host.responses import unsafe_text
+from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS
 
 if TYPE_CHECKING:
     from host.app import Host
@@ -56,6 +57,24 @@ class ConnectionMiddleware:
             self.db.close()
 
 
+class TextMiddleware:
+    """Text no database accepts (NUL, lone surrogates) in the URL is refused before any resource
+    sees it: in a path parameter → 404, in a query parameter → 400."""
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
+        if any(isinstance(v, str) and unsafe_text(v) for v in params.values()):
+            raise falcon.HTTPNotFound()
+        for name, value in req.params.items():
+            for item in value if isinstance(value, list) else [value]:
+                problem = unsafe_text(name) or unsafe_text(item)
+                if problem:
+                    raise falcon.HTTPBadRequest(
+                        title="Bad Request", description=f"The query parameter {name!r} contains {problem}."
+                    )
+
+
 class AuthMiddleware:
     """Resolve the actor once, then check what the matched route declares, before it runs."""
 
@@ -79,6 +98,10 @@ class AuthMiddleware:
         access = route.access.get(req.method)
         if access is None or access == PUBLIC:
             return
+        if req.method in UNSAFE_METHODS and req.get_header("Sec-Fetch-Site") == "cross-site":
+            raise falcon.HTTPForbidden(
+                title="Forbidden", description="Cross-site requests may not change anything here."
+            )
         try:
             actor = self.host.authenticate(req)
         except AuthenticationFailed as exc:

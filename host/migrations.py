@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import peewee
 
-from host.db import BaseModel, database, to_db
+from host.db import BaseModel, database, to_db, write_transaction
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def apply_migrations(steps: list[tuple[str, Migration]]) -> list[str]:
     with database.connection_context():
         if isinstance(db, peewee.SqliteDatabase):
             db.execute_sql("PRAGMA journal_mode=wal")
-        with db.atomic("IMMEDIATE") if isinstance(db, peewee.SqliteDatabase) else db.atomic():
+        with write_transaction():
             _lock(db)
             db.create_tables([AppliedMigration], safe=True)
             done = {(m.plugin, m.name) for m in AppliedMigration.select()}

@@ -20,6 +20,7 @@ import jinja2
 
 from host import sessions
 from host.errors import AuthenticationFailed
+from host.routes import UNSAFE_METHODS
 
 if TYPE_CHECKING:
     from host.actors import Actor
@@ -128,7 +129,7 @@ def _actor(host: Host, req: falcon.Request) -> Actor | None:
     """The signed-in user, also on public pages (the top bar shows them when they have a session)."""
     if getattr(req.context, "authenticated", False):
         return req.context.actor
-    if req.method in sessions.UNSAFE_METHODS:
+    if req.method in UNSAFE_METHODS:
         return None
     try:
         return host.authenticate(req)

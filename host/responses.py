@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from typing import Any
 
 import falcon
@@ -66,21 +67,50 @@ def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
             description=f"The request body is larger than {limit} bytes.",
         )
     if not raw.strip():
-        raise falcon.HTTPBadRequest(
-            title="Bad Request", description="A JSON object is required as the request body."
-        )
+        raise bad_request("A JSON object is required as the request body.")
     try:
         body = json.loads(raw)
+        problem = _unsafe_json(body, "")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise falcon.HTTPBadRequest(
-            title="Bad Request", description=f"The request body is not valid JSON: {exc}"
-        ) from None
+        raise bad_request(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise bad_request("The request body is nested too deeply.") from None
+    if problem:
+        raise bad_request(f"The request body contains {problem}.")
     if not isinstance(body, dict):
-        raise falcon.HTTPBadRequest(
-            title="Bad Request", description="The request body must be a JSON object."
-        )
+        raise bad_request("The request body must be a JSON object.")
     return body
 
 
 def bad_request(message: str) -> falcon.HTTPBadRequest:
     return falcon.HTTPBadRequest(title="Bad Request", description=message)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unsafe_text(value: str) -> str | None:
+    """What in this text no database or UTF-8 encoder accepts (NUL, lone surrogates), or None."""
+    if "\x00" in value:
+        return "a NUL character"
+    if _SURROGATE.search(value):
+        return "invalid Unicode (an unpaired surrogate)"
+    return None
+
+
+def _unsafe_json(value: Any, where: str) -> str | None:
+    if isinstance(value, str):
+        problem = unsafe_text(value)
+        return f"{problem} in {where or 'a value'}" if problem else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = unsafe_text(key) and f"{unsafe_text(key)} in a field name"
+            problem = problem or _unsafe_json(item, f"{where}.{key}" if where else key)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _unsafe_json(item, f"{where}[{index}]")
+            if problem:
+                return problem
+    return None

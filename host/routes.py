@@ -13,6 +13,7 @@ AUTHENTICATED = "authenticated"
 """Any authenticated caller, whatever their permissions."""
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)

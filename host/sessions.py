@@ -32,7 +32,6 @@ LOGIN_COOKIE = "release_host_login"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 LOGIN_PERMISSION = "login"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_AGE = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 CSRF_REFUSED = (

@@ -159,3 +159,46 @@ def test_veto_rule_any_false_denies_then_any_true_allows_else_deny():
     assert combine([True, False]) is False
     assert combine([None, None]) is False
     assert combine([]) is False
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 2000, "The request body is nested too deeply."),
+        (b'{"name": "a\\u0000b"}', "The request body contains a NUL character in name."),
+        (
+            b'{"x": {"y": ["ok", "\\ud800"]}}',
+            "The request body contains invalid Unicode (an unpaired surrogate) in x.y[1].",
+        ),
+        (b'{"a\\u0000": 1}', "The request body contains a NUL character in a field name."),
+    ],
+    ids=["deep", "nul", "surrogate", "nul-key"],
+)
+def test_json_no_database_could_store_is_a_400(harness, body, message):
+    admin = harness.user("root", roles=("admin",))
+    result = harness.call("POST", "/api/v1/echo", as_user=admin, body=body)
+    assert result.status_code == 400
+    assert result.json["message"] == message
+
+
+def test_nul_in_a_path_parameter_is_404_and_in_a_query_400(harness):
+    admin = harness.user("root", roles=("admin",))
+    assert harness.call("GET", "/api/v1/things/a%00b", as_user=admin).status_code == 404
+    query = harness.call("GET", "/api/v1/things/ab", as_user=admin, query_string="q=a%00b")
+    assert query.status_code == 400
+    assert query.json["message"] == "The query parameter 'q' contains a NUL character."
+
+
+def test_cross_site_browser_request_cannot_change_anything(harness):
+    admin = harness.user("root", roles=("admin",))
+    cross = harness.call(
+        "POST", "/api/v1/echo", as_user=admin, json={}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross.status_code == 403
+    assert cross.json["message"] == "Cross-site requests may not change anything here."
+    same = harness.call(
+        "POST", "/api/v1/echo", as_user=admin, json={}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert same.status_code == 200
+    read = harness.call("GET", "/api/v1/whoami", as_user=admin, headers={"Sec-Fetch-Site": "cross-site"})
+    assert read.status_code == 200

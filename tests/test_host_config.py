@@ -92,6 +92,13 @@ def test_redaction_hides_every_secret(conf):
     assert shown["plugins"]["pat_auth"]["max_tokens_per_user"] == 5
 
 
+def test_password_in_the_database_url_query_is_redacted(tmp_path):
+    path = tmp_path / "host.toml"
+    path.write_text('[server]\ndatabase_url = "postgresql://u@db/x?sslmode=require&password=pw-in-query"\n')
+    shown = load_config(path, env={}).redacted()["database_url"]
+    assert shown == f"postgresql://u@db/x?sslmode=require&password={REDACTED}"
+
+
 def test_config_show_command_is_redacted(conf):
     result = subprocess.run(
         [sys.executable, "-m", "host.cli", "--conf", str(conf), "config", "show"],
@@ -122,3 +129,29 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
     assert first == second and len(first) >= 40
     key_file = tmp_path / "var" / "secret_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+KEY_RACE = """
+import sys
+from pathlib import Path
+from host.config import Config, ensure_secret_key
+print(ensure_secret_key(Config(var_dir=Path(sys.argv[1]))))
+"""
+
+
+def test_workers_starting_together_agree_on_one_generated_key(tmp_path):
+    for attempt in range(5):
+        var = tmp_path / f"var{attempt}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", KEY_RACE, str(var)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        outputs = [proc.communicate(timeout=60) for proc in procs]
+        assert all(proc.returncode == 0 for proc in procs), [err for _, err in outputs]
+        keys = {out.strip() for out, _ in outputs}
+        assert len(keys) == 1 and len(keys.pop()) >= 40

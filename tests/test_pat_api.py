@@ -1,5 +1,6 @@
 """The token JSON API: create, list, delete, who may, the policy, admins, audit and events."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -384,3 +385,32 @@ def test_events_and_audit_name_tokens_without_the_secret(harness, clock):
     assert trail.json[1]["ip"] == "127.0.0.1"
     assert secret not in trail.text
     assert harness.call("GET", f"{ADMIN_TOKENS}/audit", as_user=alice).status_code == 403
+
+
+def test_concurrent_creations_respect_the_cap_without_errors(make_host):
+    harness = make_host(plugins=["pat_auth"], settings={"pat_auth": {"max_tokens_per_user": 3}})
+    alice = harness.user("alice")
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def create_one(index: int) -> None:
+        client = harness.client
+        barrier.wait()
+        result = client.simulate_post(
+            TOKENS, json={"tokenNote": f"n{index}", "expiration": "30d"}, headers=alice.basic
+        )
+        statuses.append(result.status_code)
+
+    threads = [threading.Thread(target=create_one, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201] * 3 + [409] * 5
+    assert len(harness.call("GET", TOKENS, as_user=alice).json) == 3
+
+
+def test_absurd_page_number_is_a_400(harness):
+    alice = harness.user("alice")
+    result = harness.call("GET", TOKENS, as_user=alice, query_string="page=99999999999999999999")
+    assert result.status_code == 400

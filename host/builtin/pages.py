@@ -21,7 +21,7 @@ from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.migrations import Migration, create_tables
 from host.pages import render_page, static_file
-from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
 from host.users import INVALID_LOGIN
 
 LOGIN_CSRF_FIELD = "login_csrf"
@@ -213,6 +213,6 @@ def actor_from_request(host, req):
     if req.get_header("Authorization") or req.get_header("x-release-personal-token"):
         return None
     actor = sessions.session_actor(host, req)
-    if actor is not None and req.method in sessions.UNSAFE_METHODS:
+    if actor is not None and req.method in UNSAFE_METHODS:
         sessions.require_csrf(req)
     return actor

@@ -15,6 +15,7 @@ TOKEN_REFUSAL = (
     "Personal access tokens cannot be created, listed or deleted by a request authenticated with a "
     "personal access token: sign in with your password or through the login page."
 )
+MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 1000
 
 _ERRORS: dict[int, tuple[type[falcon.HTTPError], str]] = {
@@ -62,7 +63,7 @@ def requested_permissions(body: dict[str, Any]) -> Any:
 
 def paging(req: falcon.Request) -> tuple[int, int]:
     """`page` (from 0) and `resultsPerPage` (default 100) as offset and limit."""
-    page = req.get_param_as_int("page", min_value=0, default=0)
+    page = req.get_param_as_int("page", min_value=0, max_value=MAX_PAGE, default=0)
     size = req.get_param_as_int("resultsPerPage", min_value=1, max_value=MAX_PAGE_SIZE, default=100)
     return page * size, size
 

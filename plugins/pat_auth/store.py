@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db
+from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
 from plugins.pat_auth import audit, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
@@ -147,7 +147,7 @@ def create_token(
     scope = clean_permissions(host, owner, permissions)
     secret = tokens.new_token()
     t = PersonalAccessToken
-    with host.database.atomic():
+    with write_transaction(lock=User.select(User.id).where(User.id == owner.user_id)):
         mine = t.select().where((t.user == owner.user_id) & live(now))
         if mine.count() >= rules.max_tokens_per_user:
             raise Conflict(
@@ -230,7 +230,7 @@ def delete_token(
     missing = NotFound(f"There is no personal access token {token_id}.")
     if number is None:
         raise missing
-    with host.database.atomic():
+    with write_transaction():
         query = (
             t.select(t, User.id, User.username).join(User).where((t.id == number) & t.deleted_at.is_null())
         )
