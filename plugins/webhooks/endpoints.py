@@ -21,11 +21,14 @@ from plugins.webhooks.models import (
     WebhookEndpoint,
     WebhookRequest,
 )
+from plugins.webhooks.payload import unsafe_text
 
 TOKEN_PURPOSE = "webhook-token"
 PASSWORD_PURPOSE = "webhook-basic-password"
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
 MAX_RETENTION = 100_000
+# ASCII digits only: str.isdigit() and int() also take "²" or "٣", and disagree about them.
+RETENTION_TEXT = re.compile(rf"[0-9]{{1,{len(str(MAX_RETENTION))}}}")
 MAX_SECRET = 1024
 WRITABLE = {
     "title",
@@ -73,6 +76,9 @@ def _string(data: dict[str, Any], key: str, label: str, max_length: int) -> str 
         raise InvalidEndpoint(f"{label} must be a string.")
     if len(value) > max_length:
         raise InvalidEndpoint(f"{label} must be at most {max_length} characters.")
+    problem = unsafe_text(value)
+    if problem:
+        raise InvalidEndpoint(f"{label} contains {problem}.")
     return value
 
 
@@ -139,7 +145,7 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: dict[str, Any]) ->
 
     if "requestRetention" in data:
         value = data["requestRetention"]
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and RETENTION_TEXT.fullmatch(value.strip()):
             value = int(value.strip())
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION:
             raise InvalidEndpoint(f"Request Retention must be a whole number from 1 to {MAX_RETENTION}.")
@@ -210,6 +216,9 @@ def delete(endpoint: WebhookEndpoint) -> None:
 
 
 def find(endpoint_id: str) -> WebhookEndpoint | None:
+    """The endpoint; None for an id no database takes (PostgreSQL fails on NUL, not "not found")."""
+    if unsafe_text(endpoint_id):
+        return None
     return WebhookEndpoint.get_or_none(WebhookEndpoint.id == endpoint_id)
 
 

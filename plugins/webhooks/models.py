@@ -27,6 +27,9 @@ AUTH_LABELS = {
 
 DEFAULT_RETENTION = 100
 
+# A retained request's outcome; every other outcome (unauthorized, bad_request, …) is a refusal.
+ACCEPTED = "accepted"
+
 
 class WebhookEndpoint(BaseModel):
     """One HTTP endpoint. Secrets are kept only in a form that cannot be shown back:

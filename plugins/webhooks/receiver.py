@@ -1,5 +1,8 @@
 """`/webhooks/{path}`: a PUBLIC route, so the host authenticates nothing here; each endpoint's own
-method does. Every request that reaches an enabled endpoint is retained, accepted or not."""
+method does. Every request that reaches an enabled endpoint is retained, accepted or not.
+
+Credentials are scrubbed from every copy (stored and emitted); text no database takes (NUL,
+lone surrogates) is refused with 400 and kept escaped, never passed on."""
 
 from __future__ import annotations
 
@@ -13,9 +16,17 @@ from typing import Any
 import falcon
 
 from host import AuthenticationFailed, Host, PreparedQuery, StartupError, basic_credentials, same, to_db
-from plugins.webhooks import redaction, retention
+from plugins.webhooks import payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
-from plugins.webhooks.models import AUTH_BASIC, AUTH_HMAC, AUTH_NONE, AUTH_TOKEN, POST, WebhookEndpoint
+from plugins.webhooks.models import (
+    ACCEPTED,
+    AUTH_BASIC,
+    AUTH_HMAC,
+    AUTH_NONE,
+    AUTH_TOKEN,
+    POST,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger("release_host.webhooks")
 
@@ -46,6 +57,13 @@ class Delivery:
     raw: bytes
     too_large: bool
     secrets: list[str] = field(default_factory=list)
+    parsed: tuple[Any, str | None] | None = None
+
+    def json(self) -> tuple[Any, str | None]:
+        """The body as JSON and why it cannot be accepted (None: it can); parsed once."""
+        if self.parsed is None:
+            self.parsed = payload.parse(self.raw) if self.raw else (payload.UNPARSED, payload.NOT_JSON)
+        return self.parsed
 
 
 def max_body_bytes(host: Host) -> int:
@@ -56,6 +74,9 @@ def max_body_bytes(host: Host) -> int:
 
 
 def find_endpoint(path: str) -> WebhookEndpoint | None:
+    """The endpoint at `path`; None for text no database takes (PostgreSQL fails on NUL)."""
+    if payload.unsafe_text(path):
+        return None
     row = _BY_PATH.first((path,))
     if row is None:
         return None
@@ -123,15 +144,14 @@ class Receiver:
                 f"(authentication method: {endpoint.authentication})",
             )
         body: Any = None
-        if endpoint.method == POST:
-            try:
-                body = json.loads(delivery.raw)
-            except (UnicodeDecodeError, ValueError):
-                reason = "The request body is not valid JSON."
-                self._store(req, endpoint, delivery, "bad_request", 400, reason)
-                raise falcon.HTTPBadRequest(title="Bad Request", description=reason) from None
+        problem = payload.header_problem(req.headers) or payload.query_problem(req.params)
+        if endpoint.method == POST and problem is None:
+            body, problem = delivery.json()
+        if problem is not None:
+            self._store(req, endpoint, delivery, "bad_request", 400, problem)
+            raise falcon.HTTPBadRequest(title="Bad Request", description=problem)
 
-        request_id = self._store(req, endpoint, delivery, "accepted", 200, "")
+        request_id = self._store(req, endpoint, delivery, ACCEPTED, 200, "")
         if request_id is None:
             raise falcon.HTTPNotFound(title="Not Found", description="No webhook endpoint at this path.")
         self._emit(req, endpoint, delivery, request_id, body)
@@ -228,7 +248,7 @@ class Receiver:
     ) -> int | None:
         body = None
         if delivery.raw and not delivery.too_large:
-            body = redaction.scrub(delivery.raw.decode("utf-8", errors="replace"), delivery.secrets)
+            body = redaction.stored_body(delivery.raw, delivery.json()[0], delivery.secrets)
         row = {
             "received_at": to_db(self.host.now()),
             "method": req.method,
@@ -245,18 +265,19 @@ class Receiver:
     def _emit(
         self, req: falcon.Request, endpoint: WebhookEndpoint, delivery: Delivery, request_id: int, body: Any
     ) -> None:
-        """Tell other plugins (releases_api's triggers); keep what they did with the request."""
-        payload = {
+        """Tell other plugins (releases_api's triggers) what was received, scrubbed like the stored
+        copy (a trigger may copy any field into a release); keep what they did with the request."""
+        event = {
             "endpointId": endpoint.id,
             "endpointPath": endpoint.path,
             "endpointTitle": endpoint.title,
             "requestId": request_id,
             "method": req.method,
-            "body": body,
+            "body": redaction.scrub_value(body, delivery.secrets),
             "query": redaction.query(req.params, delivery.secrets),
             "headers": redaction.headers(req.headers, delivery.secrets),
         }
-        results = self.host.emit(EVENT, payload, source="webhooks")
+        results = self.host.emit(EVENT, event, source="webhooks")
         triggers: list[Any] = []
         for result in results:
             triggers.extend(result if isinstance(result, list) else [result])

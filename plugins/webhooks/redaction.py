@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from plugins.webhooks.payload import UNPARSED, escape_for_storage
 
 REDACTED = "********"
 # A header or query parameter whose name contains one of these carries a credential.
 SECRET_WORDS = ("auth", "token", "secret", "password", "passwd", "cookie", "signature", "session", "key")
 MIN_SCRUB_LENGTH = 4
+# The shape of a personal access token (`rpa_` + 40 base62 characters), whoever it belongs to:
+# callers echo tokens they did not present, too. pat_auth's checksum is not checked, so this
+# plugin needs no import of pat_auth, and a near-miss is redacted rather than kept.
+PAT_SHAPE = re.compile(r"(?<![0-9A-Za-z])rpa_[0-9A-Za-z]{40}(?![0-9A-Za-z])")
 
 
 def is_secret_name(name: str) -> bool:
@@ -17,11 +25,47 @@ def is_secret_name(name: str) -> bool:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a presented secret, wherever a caller may have echoed it."""
+    """Replace every presented secret and anything shaped like a PAT, wherever it was echoed."""
     for secret in secrets:
         if len(secret) >= MIN_SCRUB_LENGTH and secret in text:
             text = text.replace(secret, REDACTED)
-    return text
+    return PAT_SHAPE.sub(REDACTED, text)
+
+
+def scrub_value(value: Any, secrets: Iterable[str]) -> Any:
+    """A parsed JSON value with every string (field names too) scrubbed.
+
+    Only for values `payload.parse` accepted, whose depth is bounded.
+    """
+    secrets = list(secrets)
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub(key, secrets): scrub_value(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub_value(item, secrets) for item in value]
+    return value
+
+
+def stored_body(raw: bytes, parsed: Any, secrets: Iterable[str]) -> str:
+    """The body as it is kept: its own text, scrubbed, NUL and lone surrogates escaped.
+
+    A JSON body can spell a secret with escapes (`"p\\u00e4ss"` from a serializer that escapes
+    non-ASCII, `\\/` from one that escapes slashes) that a search of the text misses. When
+    the scrubbed text does not read back as the scrubbed value, the scrubbed value is kept
+    instead, re-serialized.
+    """
+    secrets = list(secrets)
+    text = scrub(escape_for_storage(raw.decode("utf-8", errors="replace")), secrets)
+    if parsed is UNPARSED:
+        return text
+    clean = scrub_value(parsed, secrets)
+    try:
+        if json.loads(text) == clean:
+            return text
+    except (ValueError, RecursionError):
+        pass
+    return json.dumps(clean)
 
 
 def headers(raw: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:

@@ -4,6 +4,9 @@ Each store is one transaction that first takes a per-endpoint lock (PostgreSQL: 
 `FOR UPDATE`; SQLite: the database write lock, taken up front by `BEGIN IMMEDIATE`), then inserts
 and deletes everything older than the Nth newest. Two writers for one endpoint therefore never
 interleave, and ids, which grow in lock order, say which requests are the newest.
+
+Refused requests (anyone who knows the URL can send them) are first trimmed to their own cap,
+half the retention: a flood of them cannot push out more than half of the accepted ones.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 import peewee
 
 from host import PreparedQuery, database
-from plugins.webhooks.models import WebhookEndpoint, WebhookRequest
+from plugins.webhooks.models import ACCEPTED, WebhookEndpoint, WebhookRequest
 
 _RETENTION = PreparedQuery(
     lambda: WebhookEndpoint.select(WebhookEndpoint.request_retention).where(WebhookEndpoint.id == "")
@@ -42,20 +45,30 @@ def _lock(endpoint_id: str) -> int | None:
     return row[0] if row else None
 
 
-def trim(endpoint_id: str, keep: int) -> int:
-    """Delete all but the `keep` newest requests of the endpoint; the caller holds the lock."""
+def refused_cap(keep: int) -> int:
+    """How many refused requests an endpoint keeps: half its retention, at least one (so with a
+    retention of 1 the one request kept is simply the newest)."""
+    return max(1, keep // 2)
+
+
+def _trim_where(condition: Any, keep: int) -> int:
+    """Delete all but the `keep` newest requests matching `condition`."""
     nth_newest = (
         WebhookRequest.select(WebhookRequest.id)
-        .where(WebhookRequest.endpoint == endpoint_id)
+        .where(condition)
         .order_by(WebhookRequest.id.desc())
         .limit(1)
         .offset(keep - 1)
     )
-    return (
-        WebhookRequest.delete()
-        .where((WebhookRequest.endpoint == endpoint_id) & (WebhookRequest.id < nth_newest))
-        .execute()
-    )
+    return WebhookRequest.delete().where(condition & (WebhookRequest.id < nth_newest)).execute()
+
+
+def trim(endpoint_id: str, keep: int) -> int:
+    """Enforce the retention (refused requests within their cap, then all within `keep`);
+    the caller holds the lock."""
+    of_endpoint = WebhookRequest.endpoint == endpoint_id
+    refused = _trim_where(of_endpoint & (WebhookRequest.outcome != ACCEPTED), refused_cap(keep))
+    return refused + _trim_where(of_endpoint, keep)
 
 
 def store(endpoint_id: str, row: dict[str, Any]) -> int | None:

@@ -24,7 +24,7 @@ OUTCOME_LABELS = {
     "accepted": "Accepted",
     "unauthorized": "Unauthorized",
     "method_not_allowed": "Wrong method",
-    "bad_request": "Not JSON",
+    "bad_request": "Bad request",
     "too_large": "Too large",
 }
 
