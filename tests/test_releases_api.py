@@ -18,6 +18,8 @@ from plugins.releases_api.settings import load_settings
 from plugins.releases_api.worker import Worker
 
 PLUGINS = ["releases_api"]
+LOCAL = {"allowed_task_hosts": ["127.0.0.1"]}
+"""Automated tasks may not call loopback by default; these tests' HTTP server is on 127.0.0.1."""
 
 
 class Recorder:
@@ -90,7 +92,7 @@ def recorder():
 
 @pytest.fixture
 def harness(make_host):
-    return make_host(plugins=PLUGINS)
+    return make_host(plugins=PLUGINS, settings={"releases_api": LOCAL})
 
 
 def run_tasks(harness) -> int:
@@ -472,15 +474,19 @@ def test_run_as_credentials_go_to_this_server_as_pat_header_or_basic(make_host, 
     assert not other & set(headers)
 
 
-def test_run_as_credentials_do_not_leave_for_other_servers_unless_asked(harness, admin, recorder):
+def test_run_as_credentials_never_leave_for_other_servers(harness, admin, recorder):
+    """`authenticate: true` used to send them anywhere; now it fails the task before any request."""
     template = make_template(
-        harness, admin, [webhook(recorder.url + "/a"), webhook(recorder.url + "/b", authenticate=True)]
+        harness, admin, [webhook(recorder.url + "/a")], [webhook(recorder.url + "/b", authenticate=True)]
     )
-    release_from(harness, admin, template, start=True, scriptUserPassword="rpa_token")
+    release = release_from(harness, admin, template, start=True, scriptUserPassword="rpa_token")
     run_tasks(harness)
-    first, second = recorder.requests
+    (first,) = recorder.requests
+    assert first["path"] == "/a"
     assert "x-release-personal-token" not in {k.lower() for k in first["headers"]}
-    assert {k.lower(): v for k, v in second["headers"].items()}["x-release-personal-token"] == "rpa_token"
+    second = tasks_of(get(harness, admin, release["id"]))[1]
+    assert second["status"] == "FAILED"
+    assert second["failureReason"].startswith(f"authenticate is true but {recorder.url}/b is not this server")
 
 
 def test_unexpected_status_fails_the_release_with_the_servers_message_and_retry_recovers(
@@ -555,7 +561,7 @@ def test_an_expired_lease_is_claimed_again_and_the_old_claim_cannot_finish(harne
 
 
 def test_a_task_whose_worker_keeps_dying_fails_after_max_attempts(make_host, recorder):
-    harness = make_host(plugins=PLUGINS, settings={"releases_api": {"max_attempts": 2}})
+    harness = make_host(plugins=PLUGINS, settings={"releases_api": {"max_attempts": 2, **LOCAL}})
     admin = harness.user("root", roles=("admin",))
     release = release_from(
         harness, admin, make_template(harness, admin, [webhook(recorder.url + "/ok")]), start=True

@@ -11,6 +11,7 @@ import sys
 from host.testing import PROJECT_ROOT
 from plugins.releases_api.models import Job
 from tests.test_releases_api import (
+    LOCAL,
     get,
     make_template,
     recorder,  # noqa: F401 - the loopback server fixture, used by name
@@ -34,7 +35,9 @@ def start_worker(harness, *args: str) -> subprocess.Popen:
 
 
 def test_a_task_whose_worker_was_killed_is_run_again_after_the_lease(make_host, recorder):  # noqa: F811
-    harness = make_host(plugins=PLUGINS, settings={"releases_api": {"lease_seconds": 1, "poll_seconds": 0.1}})
+    harness = make_host(
+        plugins=PLUGINS, settings={"releases_api": {"lease_seconds": 1, "poll_seconds": 0.1, **LOCAL}}
+    )
     admin = harness.user("root", roles=("admin",))
     template = make_template(harness, admin, [webhook(recorder.url + "/slow")])
     release = release_from(harness, admin, template, start=True)
@@ -63,7 +66,7 @@ def test_a_task_whose_worker_was_killed_is_run_again_after_the_lease(make_host, 
 
 
 def test_two_worker_processes_never_run_the_same_task(make_host, recorder):  # noqa: F811
-    harness = make_host(plugins=PLUGINS, settings={"releases_api": {"poll_seconds": 0.05}})
+    harness = make_host(plugins=PLUGINS, settings={"releases_api": {"poll_seconds": 0.05, **LOCAL}})
     admin = harness.user("root", roles=("admin",))
     template = make_template(
         harness,

@@ -7,6 +7,7 @@ change. `advance` is the one place that decides what runs next.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from host import Host, to_db
 from plugins.releases_api import queue
 from plugins.releases_api import variables as variables_
-from plugins.releases_api.errors import Conflict, NotFound
+from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import (
     new_phase_id,
     new_release_id,
@@ -34,10 +35,12 @@ from plugins.releases_api.vocabulary import (
     FAILED,
     IN_PROGRESS,
     MANUAL_TASK,
+    MASK,
     PLANNED,
     QUEUED,
     TASK_DONE,
     TEMPLATE,
+    WEBHOOK_TASK,
 )
 
 
@@ -89,6 +92,49 @@ def _run_as(
     return name, secret
 
 
+def _restore_masked_headers(phases: list[PhaseSpec], stored: dict[str, Task]) -> None:
+    """Put back header values a client sent back masked. Only for the same stored task calling the
+    same URL: otherwise keeping the value would send a secret its sender never saw to a new place."""
+    for i, phase in enumerate(phases):
+        for j, spec in enumerate(phase.tasks):
+            headers = spec.config.get("headers") if spec.type == WEBHOOK_TASK else None
+            if not headers or MASK not in headers.values():
+                continue
+            old = stored.get(spec.source_id or "")
+            same = (
+                old is not None and old.type == WEBHOOK_TASK and old.config.get("url") == spec.config["url"]
+            )
+            kept = (old.config.get("headers") or {}) if same and old is not None else {}
+            for name, value in headers.items():
+                if value != MASK:
+                    continue
+                if name not in kept:
+                    raise Invalid(
+                        f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
+                        "masked header is kept only for the same task with the same url)."
+                    )
+                headers[name] = kept[name]
+
+
+def _ordered_tasks(release_id: str) -> list[Task]:
+    positions = {p.id: p.position for p in Phase.select().where(Phase.release == release_id)}
+    found = Task.select().where(Task.release == release_id)
+    return sorted(found, key=lambda t: (positions.get(t.phase_id, 0), t.position))
+
+
+def _automation(tasks: Iterable[tuple[str, dict[str, Any]]], variables: Iterable[dict[str, Any]]) -> str:
+    """What decides where the run-as credentials go and what they do: the automated tasks in
+    order and the variables substituted into them."""
+    return json.dumps(
+        {
+            "tasks": [[kind, config] for kind, config in tasks if kind in AUTOMATED_TYPES],
+            "variables": sorted([v["key"], v.get("value")] for v in variables),
+        },
+        sort_keys=True,
+        default=str,
+    )
+
+
 def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
     for i, spec in enumerate(phases):
         phase = Phase.create(
@@ -117,6 +163,7 @@ def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
 def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Release:
     """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
     release_id = new_release_id()
+    _restore_masked_headers(spec.phases, {})
     username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
     with write_transaction():
         release = Release.create(
@@ -138,13 +185,39 @@ def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Relea
 
 def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool) -> Release:
     """Replace a template's fields (and its phases when the body has them); secrets sent back
-    masked stay as they were."""
+    masked stay as they were.
+
+    The stored run-as password was entered by someone for the tasks as they were: when the
+    automated tasks, the variables or the run-as username change, it is cleared unless this
+    request enters it again, and the run-as passwords of the template's triggers are cleared.
+    Otherwise an editor could have someone else's token run tasks of the editor's choosing.
+    """
     with write_transaction():
         template = _locked(template_id, template=True)
+        stored = _ordered_tasks(template.id)
+        if replace_phases:
+            _restore_masked_headers(spec.phases, {t.id: t for t in stored})
+        before = _automation(((t.type, t.config) for t in stored), template.variables or [])
+        after = _automation(
+            ((t.type, t.config) for p in spec.phases for t in p.tasks)
+            if replace_phases
+            else ((t.type, t.config) for t in stored),
+            spec.variables,
+        )
+        renamed = not isinstance(spec.script_username, Keep) and (spec.script_username or "") != (
+            template.script_username or ""
+        )
+        password = spec.script_password
+        if (before != after or renamed) and isinstance(password, Keep):
+            password = None
+        if before != after:
+            Trigger.update(script_password=None).where(
+                (Trigger.template_id == template.id) & Trigger.script_password.is_null(False)
+            ).execute()
         template.script_username, template.script_password = _run_as(
             host,
             spec.script_username,
-            spec.script_password,
+            password,
             (template.script_username, template.script_password),
         )
         template.title = spec.title

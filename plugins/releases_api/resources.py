@@ -1,6 +1,7 @@
 """The Falcon resources of the releases API. Access is declared on the routes and enforced by
 the host before any responder runs; responders only check a second permission where one call
-needs two (starting a release it creates)."""
+needs two (starting a release it creates; saving a trigger, which will create and start releases
+on its owner's behalf)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from typing import Any
 
 import falcon
 
-from host import Host, bad_request, json_body
+from host import ADMIN, Host, bad_request, json_body
 from plugins.releases_api import listing, releases, schema, triggers
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
-from plugins.releases_api.permissions import START, TEMPLATE_VIEW, VIEW
+from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW
 from plugins.releases_api.serialize import releases_json, task_json
 from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
@@ -40,8 +41,8 @@ def optional_body(req: falcon.Request) -> dict[str, Any]:
     return json_body(req)
 
 
-def whole(release: Release) -> dict[str, Any]:
-    return releases_json([Release.get_by_id(release.id)])[0]
+def whole(release: Release, full: bool) -> dict[str, Any]:
+    return releases_json([Release.get_by_id(release.id)], full=full)[0]
 
 
 def require(host: Host, req: falcon.Request, permission: str, target: str | None = None) -> None:
@@ -53,9 +54,19 @@ def require(host: Host, req: falcon.Request, permission: str, target: str | None
         )
 
 
+def require_trigger_rights(host: Host, req: falcon.Request) -> None:
+    """A trigger creates and starts releases: whoever saves one must be able to do both."""
+    require(host, req, CREATE)
+    require(host, req, START)
+
+
 class Resource:
     def __init__(self, host: Host) -> None:
         self.host = host
+
+    def full(self, req: falcon.Request) -> bool:
+        """Admins also see what automated tasks' HTTP calls answered (`responseBody`)."""
+        return self.host.allowed(req.context.actor, ADMIN)
 
 
 class ReleaseCollection(Resource):
@@ -65,13 +76,13 @@ class ReleaseCollection(Resource):
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.open_releases(), page, per_page
             )
-        resp.media = releases_json(found)
+        resp.media = releases_json(found, full=self.full(req))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
             release = releases.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
-        resp.media = whole(release)
+        resp.media = whole(release, self.full(req))
 
 
 class ReleasesByTitle(Resource):
@@ -84,7 +95,7 @@ class ReleasesByTitle(Resource):
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.by_title(title), page, per_page
             )
-        resp.media = releases_json(found)
+        resp.media = releases_json(found, full=self.full(req))
 
 
 class ReleaseSearch(Resource):
@@ -95,13 +106,13 @@ class ReleaseSearch(Resource):
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.search(filters), page, per_page
             )
-        resp.media = releases_json(found)
+        resp.media = releases_json(found, full=self.full(req))
 
 
 class ReleaseItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(releases.find(f"{folder}/{release}"))
+            resp.media = whole(releases.find(f"{folder}/{release}"), self.full(req))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
@@ -112,7 +123,7 @@ class ReleaseItem(Resource):
 class ReleaseStart(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(releases.start(self.host, f"{folder}/{release}"))
+            resp.media = whole(releases.start(self.host, f"{folder}/{release}"), self.full(req))
 
 
 class ReleaseAbort(Resource):
@@ -120,7 +131,7 @@ class ReleaseAbort(Resource):
         with answers():
             body = optional_body(req)
             comment = schema.string(body, "abortComment", max_length=10_000)
-            resp.media = whole(releases.abort(self.host, f"{folder}/{release}", comment))
+            resp.media = whole(releases.abort(self.host, f"{folder}/{release}", comment), self.full(req))
 
 
 class TemplateCollection(Resource):
@@ -129,7 +140,7 @@ class TemplateCollection(Resource):
             page, per_page = schema.page_params(req.params)
             query = listing.templates(req.get_param("title"), req.get_param("tag"))
             found = listing.page_of(self.host, req.context.actor, TEMPLATE_VIEW, query, page, per_page)
-        resp.media = releases_json(found)
+        resp.media = releases_json(found, full=self.full(req))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
@@ -137,13 +148,13 @@ class TemplateCollection(Resource):
             template = releases.create_plan(
                 self.host, spec, status=TEMPLATE, owner=req.context.actor.username
             )
-        resp.media = whole(template)
+        resp.media = whole(template, self.full(req))
 
 
 class TemplateItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
-            resp.media = whole(releases.find(f"{folder}/{template}", template=True))
+            resp.media = whole(releases.find(f"{folder}/{template}", template=True), self.full(req))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
@@ -152,7 +163,7 @@ class TemplateItem(Resource):
             updated = releases.update_template(
                 self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
             )
-        resp.media = whole(updated)
+        resp.media = whole(updated, self.full(req))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
@@ -177,27 +188,27 @@ class TemplateCreateRelease(Resource):
             release = releases.create_from_template(
                 self.host, f"{folder}/{template}", request, owner=req.context.actor.username
             )
-        resp.media = whole(release)
+        resp.media = whole(release, self.full(req))
 
 
 class TaskItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
-            resp.media = task_json(releases.find_task(task_param(params)))
+            resp.media = task_json(releases.find_task(task_param(params)), full=self.full(req))
 
 
 class TaskComplete(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.complete_task(self.host, task_param(params)))
+            resp.media = task_json(releases.complete_task(self.host, task_param(params)), full=self.full(req))
 
 
 class TaskRetry(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.retry_task(self.host, task_param(params)))
+            resp.media = task_json(releases.retry_task(self.host, task_param(params)), full=self.full(req))
 
 
 class TriggerCollection(Resource):
@@ -211,6 +222,7 @@ class TriggerCollection(Resource):
         resp.media = [triggers.trigger_json(t) for t in query.paginate(page + 1, per_page)]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        require_trigger_rights(self.host, req)
         with answers():
             trigger = triggers.create(self.host, triggers.parse(json_body(req)), req.context.actor.username)
         resp.status = falcon.HTTP_201
@@ -223,6 +235,7 @@ class TriggerItem(Resource):
             resp.media = triggers.trigger_json(triggers.find(trigger_id))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
+        require_trigger_rights(self.host, req)
         with answers():
             spec = triggers.parse(json_body(req))
             resp.media = triggers.trigger_json(triggers.update(self.host, trigger_id, spec))

@@ -18,6 +18,7 @@ from plugins.releases_api.ids import release_param, task_param
 from plugins.releases_api.openapi import OpenAPIDocument
 
 PAGING = (("page", "page number, from 0"), ("resultsPerPage", "1 to 100, default 100"))
+TRIGGER_ALSO = f"{p.CREATE} and {p.START}"
 
 
 def op(
@@ -192,7 +193,8 @@ def build_routes(host: Host) -> list[Route]:
                     "GET": op("Get a template", response=ex.TEMPLATE_OUT, errors=(404,)),
                     "PUT": op(
                         "Update a template (its phases are replaced when the body has `phases`; "
-                        "a masked scriptUserPassword keeps the stored one)",
+                        "a masked scriptUserPassword keeps the stored one unless the automated "
+                        "tasks, variables or scriptUsername change)",
                         request=ex.TEMPLATE_IN,
                         response=ex.TEMPLATE_OUT,
                         errors=(400, 404),
@@ -289,11 +291,12 @@ def build_routes(host: Host) -> list[Route]:
                         errors=(400,),
                     ),
                     "POST": op(
-                        "Create a trigger",
+                        "Create a trigger (it creates and starts releases as you)",
                         request=ex.TRIGGER_IN,
                         response=ex.TRIGGER_OUT,
                         status=201,
                         errors=(400,),
+                        also=TRIGGER_ALSO,
                     ),
                 }
             },
@@ -308,10 +311,12 @@ def build_routes(host: Host) -> list[Route]:
                 "openapi": {
                     "GET": op("Get a trigger", response=ex.TRIGGER_OUT, errors=(404,)),
                     "PUT": op(
-                        "Replace a trigger (a masked scriptUserPassword keeps the stored one)",
+                        "Replace a trigger (a masked scriptUserPassword keeps the stored one unless "
+                        "templateId, the endpoint, variables or scriptUsername change)",
                         request=ex.TRIGGER_IN,
                         response=ex.TRIGGER_OUT,
                         errors=(400, 404),
+                        also=TRIGGER_ALSO,
                     ),
                     "DELETE": op("Delete a trigger and its execution log", status=204, errors=(404,)),
                 }

@@ -38,11 +38,15 @@ KEEP = Keep()
 
 @dataclass
 class TaskSpec:
+    """A task as a client describes it; `source_id` is the id it was read back with, if any, so
+    that a masked header can be matched with the stored task it came from."""
+
     type: str
     title: str
     description: str = ""
     owner: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    source_id: str | None = None
 
 
 @dataclass
@@ -254,6 +258,7 @@ def parse_task(task: Any, where: str) -> TaskSpec:
         description=string(task, "description", where),
         owner=optional_string(task, "owner", where, max_length=MAX_NAME),
         config=config,
+        source_id=task["id"] if isinstance(task.get("id"), str) else None,
     )
 
 

@@ -1,4 +1,10 @@
-"""The product's JSON for releases, templates, phases and tasks (secrets masked, ISO dates)."""
+"""The product's JSON for releases, templates, phases and tasks (secrets masked, ISO dates).
+
+Whoever may view a release reads its tasks, so values that are credentials are masked: the run-as
+password, and task headers whose name says they carry one. A WebhookTask's `responseBody` is what
+some server answered; it is shown to admins only (`null` for everyone else), so that a task cannot
+be used to read a server's answers by someone who could not call that server.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,42 @@ from plugins.releases_api.vocabulary import (
     PHASE_TYPE,
     RELEASE_TYPE,
     STRING_VARIABLE,
+    WEBHOOK_TASK,
+)
+
+SECRET_HEADER_WORDS = (
+    "auth",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "cookie",
+    "session",
+    "credential",
+    "apikey",
+    "api-key",
+    "api_key",
 )
 
 
-def task_json(task: Task) -> dict[str, Any]:
+def secret_header(name: str) -> bool:
+    """Whether a header's value is a credential (Authorization, x-release-personal-token, Cookie…)."""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_HEADER_WORDS)
+
+
+def masked_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {name: MASK if secret_header(name) and value else value for name, value in headers.items()}
+
+
+def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
+    """A task; `full` (an admin reading) shows the response bodies of the task's HTTP calls."""
+    config = dict(task.config or {})
+    if task.type == WEBHOOK_TASK and config.get("headers"):
+        config["headers"] = masked_headers(config["headers"])
+    output = dict(task.output or {})
+    if not full and output.get("responseBody") is not None:
+        output["responseBody"] = None
     data: dict[str, Any] = {
         "id": task.id,
         "type": task.type,
@@ -28,15 +66,15 @@ def task_json(task: Task) -> dict[str, Any]:
         "startDate": iso(task.start_date),
         "endDate": iso(task.end_date),
         "failureReason": task.failure_reason,
-        **task.config,
-        **(task.output or {}),
+        **config,
+        **output,
     }
     if task.type == CREATE_RELEASE_TASK:
         data.setdefault("createdReleaseId", None)
     return data
 
 
-def phase_json(phase: Phase, tasks: list[Task]) -> dict[str, Any]:
+def phase_json(phase: Phase, tasks: list[Task], *, full: bool = False) -> dict[str, Any]:
     return {
         "id": phase.id,
         "type": PHASE_TYPE,
@@ -45,7 +83,7 @@ def phase_json(phase: Phase, tasks: list[Task]) -> dict[str, Any]:
         "status": phase.status,
         "startDate": iso(phase.start_date),
         "endDate": iso(phase.end_date),
-        "tasks": [task_json(t) for t in tasks],
+        "tasks": [task_json(t, full=full) for t in tasks],
     }
 
 
@@ -63,7 +101,9 @@ def variables_json(release: Release) -> list[dict[str, Any]]:
     ]
 
 
-def release_json(release: Release, phases: list[Phase], tasks: list[Task]) -> dict[str, Any]:
+def release_json(
+    release: Release, phases: list[Phase], tasks: list[Task], *, full: bool = False
+) -> dict[str, Any]:
     by_phase: dict[str, list[Task]] = defaultdict(list)
     for task in sorted(tasks, key=lambda t: t.position):
         by_phase[task.phase_id].append(task)
@@ -79,7 +119,9 @@ def release_json(release: Release, phases: list[Phase], tasks: list[Task]) -> di
         "dueDate": iso(release.due_date),
         "tags": list(release.tags or []),
         "variables": variables_json(release),
-        "phases": [phase_json(p, by_phase[p.id]) for p in sorted(phases, key=lambda p: p.position)],
+        "phases": [
+            phase_json(p, by_phase[p.id], full=full) for p in sorted(phases, key=lambda p: p.position)
+        ],
         "originTemplateId": release.origin_template_id,
         "scriptUsername": release.script_username,
         "scriptUserPassword": MASK if release.script_password else None,
@@ -88,8 +130,9 @@ def release_json(release: Release, phases: list[Phase], tasks: list[Task]) -> di
     }
 
 
-def releases_json(releases: list[Release]) -> list[dict[str, Any]]:
-    """Whole releases with their phases and tasks, in three queries whatever their number."""
+def releases_json(releases: list[Release], *, full: bool = False) -> list[dict[str, Any]]:
+    """Whole releases with their phases and tasks, in three queries whatever their number;
+    `full` for an admin (see the module's docstring)."""
     if not releases:
         return []
     ids = [r.id for r in releases]
@@ -99,4 +142,4 @@ def releases_json(releases: list[Release]) -> list[dict[str, Any]]:
         phases[phase.release_id].append(phase)
     for task in Task.select().where(Task.release.in_(ids)):
         tasks[task.release_id].append(task)
-    return [release_json(r, phases[r.id], tasks[r.id]) for r in releases]
+    return [release_json(r, phases[r.id], tasks[r.id], full=full) for r in releases]

@@ -1,8 +1,11 @@
 """Running automated tasks: HTTP calls made as the release's run-as user, with timeouts.
 
 Credentials follow the product's SDK: a password without a username is a personal access token,
-sent as `x-release-personal-token`; a username with a password is HTTP Basic. A CreateReleaseTask
-calls this server's public API, so the token's permissions apply exactly as for any client.
+sent as `x-release-personal-token`; a username with a password is HTTP Basic. They are sent only to
+this server's own origin (`server_url`): whoever edits a template must not be able to point the
+run-as user's token at a server of their choosing. A CreateReleaseTask calls this server's public
+API, so the token's permissions apply exactly as for any client. Every request obeys the outgoing
+policy (`outgoing`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from host import Host
+from plugins.releases_api import outgoing
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.ids import RELEASE_ID
 from plugins.releases_api.models import Release, Task
@@ -50,6 +53,7 @@ class TaskRun:
     password_unreadable: bool
     server_url: str
     default_timeout: float
+    policy: outgoing.Policy
 
 
 def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
@@ -72,6 +76,7 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
         password_unreadable=bool(release.script_password) and password is None,
         server_url=settings.server_url,
         default_timeout=settings.http_timeout_seconds,
+        policy=settings.outgoing_policy(),
     )
 
 
@@ -89,10 +94,11 @@ UNREADABLE = (
 )
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+ELSEWHERE = (
+    "authenticate is true but {url} is not this server ({server}): the run-as credentials are only "
+    "sent to this server's own address. Remove authenticate, or put the credentials the other "
+    "server needs in the task's headers."
+)
 
 
 def describe(response: requests.Response) -> str:
@@ -109,42 +115,53 @@ def describe(response: requests.Response) -> str:
 
 
 def _http(
-    method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float
+    policy: outgoing.Policy,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    timeout: float,
 ) -> requests.Response | Outcome:
+    """One request under the outgoing policy; failures become reasons without URL userinfo."""
+    shown = outgoing.without_userinfo(url)
     try:
-        return requests.request(
-            method,
-            url,
-            headers=headers,
-            data=body,
-            timeout=(min(timeout, MAX_CONNECT_SECONDS), timeout),
-            allow_redirects=False,
-        )
+        policy.check(url)
+        with outgoing.session(policy) as client:
+            return client.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=(min(timeout, MAX_CONNECT_SECONDS), timeout),
+                allow_redirects=False,
+            )
+    except outgoing.Refused as exc:
+        return Outcome(False, exc.reason)
     except requests.Timeout:
-        return Outcome(False, f"Timed out after {timeout:g} s: {method} {url}")
+        return Outcome(False, f"Timed out after {timeout:g} s: {method} {shown}")
     except requests.ConnectionError:
-        return Outcome(False, f"Could not connect: {method} {url}")
+        return Outcome(False, f"Could not connect: {method} {shown}")
     except requests.RequestException as exc:
-        return Outcome(False, f"{method} {url} failed: {type(exc).__name__}")
-
-
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+        return Outcome(False, f"{method} {shown} failed: {type(exc).__name__}")
+    except (OSError, UnicodeError):
+        return Outcome(False, f"Could not connect: {method} {shown} (the host name does not resolve)")
 
 
 def run_webhook(run: TaskRun) -> Outcome:
     config = run.config
     url, method = config["url"], config["method"]
-    if not _valid_url(url):
+    target = outgoing.origin(url)
+    if target is None:
+        shown = outgoing.without_userinfo(url)
         return Outcome(
-            False, f"url {url!r} is not an http:// or https:// URL once variables are substituted."
+            False, f"url {shown!r} is not an http:// or https:// URL once variables are substituted."
         )
     headers = dict(config.get("headers") or {})
-    authenticate = config.get("authenticate")
-    if authenticate is None:
-        authenticate = _origin(url) == _origin(run.server_url)
-    if authenticate:
+    to_server = run.policy.is_server(target)
+    if config.get("authenticate") and not to_server:
+        shown = outgoing.without_userinfo(url)
+        return Outcome(False, ELSEWHERE.format(url=shown, server=outgoing.without_userinfo(run.server_url)))
+    if to_server and config.get("authenticate") is not False:
         if run.password_unreadable:
             return Outcome(False, UNREADABLE)
         headers.update(credentials(run.username, run.password))
@@ -152,7 +169,7 @@ def run_webhook(run: TaskRun) -> Outcome:
     if body and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"
     timeout = float(config.get("timeoutSeconds") or run.default_timeout)
-    response = _http(method, url, headers, body.encode("utf-8") if body else None, timeout)
+    response = _http(run.policy, method, url, headers, body.encode("utf-8") if body else None, timeout)
     if isinstance(response, Outcome):
         return response
     output = {"statusCode": response.status_code, "responseBody": response.text[:MAX_BODY_KEPT]}
@@ -164,7 +181,7 @@ def run_webhook(run: TaskRun) -> Outcome:
 def run_create_release(run: TaskRun) -> Outcome:
     config = run.config
     template_id = config["templateId"]
-    if not RELEASE_ID.match(template_id):
+    if not RELEASE_ID.fullmatch(template_id):
         return Outcome(False, f"templateId {template_id!r} is not a template id (Applications/Release…).")
     if run.password_unreadable:
         return Outcome(False, UNREADABLE)
@@ -172,7 +189,7 @@ def run_create_release(run: TaskRun) -> Outcome:
     url = f"{run.server_url}/api/v1/templates/{template_id}/{action}"
     body = {"releaseTitle": config["newReleaseTitle"], "variables": config.get("templateVariables") or {}}
     headers = {"Content-Type": "application/json", **credentials(run.username, run.password)}
-    response = _http("POST", url, headers, json.dumps(body).encode("utf-8"), run.default_timeout)
+    response = _http(run.policy, "POST", url, headers, json.dumps(body).encode("utf-8"), run.default_timeout)
     if isinstance(response, Outcome):
         return response
     if response.status_code != 200:
@@ -180,7 +197,7 @@ def run_create_release(run: TaskRun) -> Outcome:
     try:
         created = response.json()["id"]
     except (ValueError, KeyError, TypeError):
-        return Outcome(False, f"POST {url} answered 200 without a release id.")
+        return Outcome(False, f"POST {outgoing.without_userinfo(url)} answered 200 without a release id.")
     return Outcome(True, output={"createdReleaseId": created})
 
 

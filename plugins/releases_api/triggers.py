@@ -5,6 +5,11 @@ the request and, on a match, creates and starts a release from its template.
 Paths into the request are dotted (`repository.name`, `commits.0.id`) and rooted at `payload`
 (the JSON body, the default), `query` or `headers`. Filters compare values; nothing in a
 trigger is ever executed as code.
+
+A trigger starts releases on its owner's behalf long after it was saved, so it fires only while
+the owner is enabled and still holds `release#create` and `release#start`, and its stored run-as
+password is cleared when it is pointed at another template, endpoint or variable mapping without
+the password being entered again.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
-from host import Host, iso, to_db
+from host import Host, actor_for, find_user, iso, to_db
 from plugins.releases_api import releases, schema
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
+from plugins.releases_api.permissions import CREATE, START
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
 from plugins.releases_api.storage import connection, write_transaction
 from plugins.releases_api.variables import PLACEHOLDER
@@ -125,7 +131,20 @@ def _check_template(template_id: str) -> None:
         raise Invalid(f"templateId: template {template_id} not found.")
 
 
+def _retargeted(trigger: Trigger, spec: TriggerSpec) -> bool:
+    """Whether the change sends the stored run-as password somewhere its owner did not choose."""
+    renamed = not isinstance(spec.script_username, Keep) and (spec.script_username or "") != (
+        trigger.script_username or ""
+    )
+    return renamed or (
+        (trigger.template_id, trigger.endpoint_path, trigger.endpoint_id, trigger.variables or {})
+        != (spec.template_id, spec.endpoint_path, spec.endpoint_id, spec.variables)
+    )
+
+
 def _apply(host: Host, trigger: Trigger, spec: TriggerSpec) -> None:
+    if _retargeted(trigger, spec) and isinstance(spec.script_password, Keep):
+        trigger.script_password = None
     trigger.title = spec.title
     trigger.enabled = spec.enabled
     trigger.endpoint_path = spec.endpoint_path
@@ -251,10 +270,30 @@ def _document(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def owner_refusal(host: Host, trigger: Trigger) -> str | None:
+    """Why the trigger's owner may not start a release now, or None when they may."""
+    user = find_user(trigger.owner) if trigger.owner else None
+    if user is None:
+        return f"The trigger's owner {trigger.owner!r} no longer exists; the trigger starts no release."
+    if not user.enabled:
+        return f"The trigger's owner {trigger.owner!r} is disabled; the trigger starts no release."
+    actor = actor_for(user, via="trigger")
+    for permission in (CREATE, START):
+        if not host.allowed(actor, permission):
+            return (
+                f"The trigger's owner {trigger.owner!r} no longer holds {permission}; "
+                "the trigger starts no release."
+            )
+    return None
+
+
 def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[str, str | None, str]:
     reason = mismatch(trigger.filter or {}, document)
     if reason:
         return SKIPPED, None, reason
+    refused = owner_refusal(host, trigger)
+    if refused:
+        return FAILED, None, refused
     username: str | None | Keep = KEEP
     password: str | None | Keep = KEEP
     if trigger.script_username or trigger.script_password:
