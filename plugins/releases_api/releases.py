@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from host import Host, to_db
+from host import Host, to_db, write_transaction
 from plugins.releases_api import queue
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
@@ -25,7 +25,7 @@ from plugins.releases_api.ids import (
 )
 from plugins.releases_api.models import Phase, Release, Task, Trigger, TriggerExecution
 from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
-from plugins.releases_api.storage import lock_release, write_transaction
+from plugins.releases_api.storage import lock_release
 from plugins.releases_api.vocabulary import (
     ABORTABLE,
     ABORTED,

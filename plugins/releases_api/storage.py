@@ -4,7 +4,7 @@ worker threads, CLI commands and event handlers alike."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import peewee
@@ -29,15 +29,6 @@ def connection() -> Iterator[None]:
     finally:
         if opened and not db.is_closed():
             db.close()
-
-
-def write_transaction() -> AbstractContextManager:
-    """A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
-    a read-then-write sequence cannot fail to upgrade its lock under concurrency."""
-    db = database.obj
-    if isinstance(db, peewee.SqliteDatabase) and db.transaction_depth() == 0:
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
 
 
 def lock_release(release_id: str) -> Release | None:

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
-from host import Host, actor_for, find_user, iso, to_db
+from host import Host, actor_for, find_user, iso, to_db, write_transaction
 from plugins.releases_api import releases, schema
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
-from plugins.releases_api.storage import connection, write_transaction
+from plugins.releases_api.storage import connection
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
 

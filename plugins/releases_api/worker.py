@@ -10,11 +10,11 @@ from types import TracebackType
 
 import peewee
 
-from host import Host
+from host import Host, write_transaction
 from plugins.releases_api import queue, releases, tasks
 from plugins.releases_api.models import Job
 from plugins.releases_api.settings import Settings
-from plugins.releases_api.storage import connection, lock_release, write_transaction
+from plugins.releases_api.storage import connection, lock_release
 
 log = logging.getLogger("release_host.releases_api")
 

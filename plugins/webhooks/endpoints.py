@@ -8,7 +8,7 @@ from typing import Any
 
 import peewee
 
-from host import Host, database, to_db
+from host import Host, database, to_db, write_transaction
 from plugins.webhooks import retention
 from plugins.webhooks.models import (
     AUTH_BASIC,
@@ -199,7 +199,7 @@ def save(endpoint: WebhookEndpoint, created: bool = False) -> WebhookEndpoint:
     if taken.exists():
         raise InvalidEndpoint(f"Endpoint Path '{endpoint.path}' is already used by another endpoint.", 409)
     try:
-        with retention.write_transaction():
+        with write_transaction():
             endpoint.save(force_insert=created)
             retention.trim(endpoint.id, endpoint.request_retention)
     except peewee.IntegrityError:

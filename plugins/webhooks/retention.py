@@ -11,12 +11,11 @@ half the retention: a flood of them cannot push out more than half of the accept
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
 import peewee
 
-from host import PreparedQuery, database
+from host import PreparedQuery, database, write_transaction
 from plugins.webhooks.models import ACCEPTED, WebhookEndpoint, WebhookRequest
 
 _RETENTION = PreparedQuery(
@@ -31,11 +30,6 @@ _RETENTION_LOCKED = PreparedQuery(
 
 def _is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
-
-
-def write_transaction() -> AbstractContextManager[Any]:
-    """A transaction that holds SQLite's write lock from its first statement."""
-    return database.atomic("IMMEDIATE") if _is_sqlite() else database.atomic()
 
 
 def _lock(endpoint_id: str) -> int | None:
