@@ -1,0 +1,147 @@
+"""Bulk seeding: many users, their tokens, and a trigger that counts last-used writes.
+
+Rows go in with one `executemany` per batch on SQLite and `COPY … FROM STDIN` on PostgreSQL,
+in big transactions, so a million tokens take a minute or two instead of hours of ORM inserts.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from host import users
+
+USER_PREFIX = "bench-user-"
+VIEWER_ROLE = "bench-viewer"
+UPDATE_LOG = "bench_token_updates"
+
+
+def is_postgres(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def _copy_value(value: Any) -> str:
+    """One field in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = value.isoformat(" ") if isinstance(value, datetime) else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def insert_rows(
+    db: peewee.Database, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows in one statement stream inside the caller's transaction."""
+    if not rows:
+        return
+    cursor = db.cursor()
+    names = ", ".join(f'"{c}"' for c in columns)
+    if is_postgres(db):
+        buffer = io.StringIO("".join("\t".join(_copy_value(v) for v in row) + "\n" for row in rows))
+        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN', buffer)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+def bulk_insert(
+    db: peewee.Database,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    batch: int = 50_000,
+) -> int:
+    """Insert an iterable of rows, one transaction per `batch` rows."""
+    pending: list[Sequence[Any]] = []
+    done = 0
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= batch:
+            with db.atomic():
+                insert_rows(db, table, columns, pending)
+            done += len(pending)
+            pending = []
+    if pending:
+        with db.atomic():
+            insert_rows(db, table, columns, pending)
+        done += len(pending)
+    return done
+
+
+@contextmanager
+def bulk_loading(db: peewee.Database) -> Iterator[None]:
+    """SQLite: a 256 MiB page cache on this connection while loading, since a unique index of
+    random digests touches a random page per row; the default comes back afterwards."""
+    if is_postgres(db):
+        yield
+        return
+    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def seeded_user_ids(db: peewee.Database) -> list[int]:
+    table = users.User._meta.table_name
+    cursor = db.execute_sql(
+        f'SELECT id FROM "{table}" WHERE username LIKE %s ORDER BY id'.replace("%s", db.param),
+        (USER_PREFIX + "%",),
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def ensure_users(db: peewee.Database, count: int, now: datetime, permission: str) -> list[int]:
+    """At least `count` bench users, each holding `permission` through one shared role."""
+    have = seeded_user_ids(db)
+    if len(have) < count:
+        columns = ["username", "source", "enabled", "password_hash", "display_name", "email", "created_at"]
+        rows = (
+            (f"{USER_PREFIX}{i:07d}", users.INTERNAL, True, None, f"Bench user {i}", "", now)
+            for i in range(len(have), count)
+        )
+        bulk_insert(db, users.User._meta.table_name, columns, rows)
+        role = users.ensure_role(VIEWER_ROLE, [permission], "Benchmark users")
+        new = seeded_user_ids(db)[len(have) :]
+        bulk_insert(db, users.UserRole._meta.table_name, ["user_id", "role_id"], ((u, role.id) for u in new))
+        have = seeded_user_ids(db)
+    return have[:count]
+
+
+def install_update_counter(db: peewee.Database, table: str) -> None:
+    """A trigger appending one row to `bench_token_updates` per updated token row, so the writes
+    the server makes are counted whatever process or connection makes them."""
+    if is_postgres(db):
+        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (id bigserial PRIMARY KEY)")
+        db.execute_sql(
+            "CREATE OR REPLACE FUNCTION bench_count_token_update() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN INSERT INTO {UPDATE_LOG} DEFAULT VALUES; RETURN NULL; END $$"
+        )
+        db.execute_sql(f'DROP TRIGGER IF EXISTS bench_token_update ON "{table}"')
+        db.execute_sql(
+            f'CREATE TRIGGER bench_token_update AFTER UPDATE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION bench_count_token_update()"
+        )
+    else:
+        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (id INTEGER PRIMARY KEY)")
+        db.execute_sql(
+            f'CREATE TRIGGER IF NOT EXISTS bench_token_update AFTER UPDATE ON "{table}" '
+            f"BEGIN INSERT INTO {UPDATE_LOG} (id) VALUES (NULL); END"
+        )
+
+
+def updates_so_far(db: peewee.Database) -> int:
+    return db.execute_sql(f"SELECT count(*) FROM {UPDATE_LOG}").fetchone()[0]
+
+
+def analyze(db: peewee.Database) -> None:
+    """Fresh planner statistics after a bulk load, as an operator's maintenance would give."""
+    db.execute_sql("ANALYZE")
