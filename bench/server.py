@@ -6,11 +6,10 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from host.testing import PROJECT_ROOT, free_port, wait_for_port
+from host.testing import free_port, start_gunicorn
 
 
 class Gunicorn:
@@ -28,28 +27,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--no-control-socket",
-                    "-c",
-                    str(PROJECT_ROOT / "conf" / "gunicorn.conf.py"),
-                    "host.wsgi:app",
-                ],
-                env={
-                    **os.environ,
-                    "RELEASE_HOST_CONF": str(self.conf),
-                    "RELEASE_HOST_BIND": f"127.0.0.1:{self.port}",
-                    "RELEASE_HOST_WORKERS": str(self.workers),
-                },
-                cwd=PROJECT_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, timeout=30, proc=self.proc)
+        self.proc = start_gunicorn(self.conf, self.port, self.log_path, self.workers, timeout=30)
         self._wait_for_workers()
 
     def _wait_for_workers(self, timeout: float = 30) -> None:

@@ -385,7 +385,12 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
 
 
 def start_gunicorn(
-    conf: Path, port: int, log_path: Path, workers: int = 2, env: dict[str, str] | None = None
+    conf: Path,
+    port: int,
+    log_path: Path,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    timeout: float = 15.0,
 ) -> subprocess.Popen:
     """Run the host under real gunicorn with this configuration file, as `release-host serve` does;
     returns once the port answers. Output goes to `log_path` (tests grep it for secrets)."""
@@ -411,7 +416,7 @@ def start_gunicorn(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    wait_for_port(port, proc=proc)
+    wait_for_port(port, timeout=timeout, proc=proc)
     return proc
 
 
