@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import falcon
 import peewee
 import pluggy
+from pluggy import HookImpl
 
 from host import db as storage
 from host.actors import Actor
 from host.config import Config, ensure_secret_key, load_config
+from host.credentials import presented
 from host.crypto import Secrets
 from host.errors import StartupError
 from host.events import Event
 from host.migrations import Migration, apply_migrations
 from host.navigation import NavLink
-from host.permissions import Permission, decide
+from host.permissions import Permission, decide, refusal
 from host.plugins import make_plugin_manager
 from host.routes import AUTHENTICATED, PUBLIC, Route
 
 log = logging.getLogger("release_host")
+
+
+def call_impl(impl: HookImpl, **arguments: Any) -> Any:
+    """Call one hook implementation with just the arguments it names, as pluggy itself does, so
+    `def register_routes():` or `def handle_event(event):` work as the plugin guide promises."""
+    return impl.function(*(arguments[name] for name in impl.argnames))
 
 
 class Host:
@@ -48,7 +57,7 @@ class Host:
         caller = getattr(self.pm.hook, hook_name)
         answers = []
         for impl in caller.get_hookimpls():
-            result = impl.function(host=self)
+            result = call_impl(impl, host=self)
             if result:
                 answers.append((impl.plugin_name, list(result)))
         return answers
@@ -106,9 +115,11 @@ class Host:
         return self.config.plugin(name)
 
     def authenticate(self, req: falcon.Request) -> Actor | None:
-        """Run the authentication chain once per request; raises `AuthenticationFailed`."""
+        """Run the authentication chain once per request; raises `AuthenticationFailed`, also for
+        a request that presents two different credentials."""
         if getattr(req.context, "authenticated", False):
             return req.context.actor
+        presented(req)
         actor = self.pm.hook.actor_from_request(host=self, req=req)
         if actor is not None:
             self.pm.hook.validate_actor(host=self, actor=actor, req=req)
@@ -120,6 +131,31 @@ class Host:
         """Where every permission is decided (see `host.permissions.decide`)."""
         return decide(self, actor, permission, resource)
 
+    def require(self, actor: Actor | None, permission: str, resource: str | None = None) -> None:
+        """`allowed`, or the product's 403 for a check a route's declaration cannot express."""
+        if not self.allowed(actor, permission, resource):
+            raise falcon.HTTPForbidden(title="Forbidden", description=refusal(permission, resource))
+
+    def credential_info(self, credential_id: str) -> dict[str, Any] | None:
+        """What the plugin that issued a credential (an `Actor.credential_id`) says about it."""
+        return self.pm.hook.credential_info(host=self, credential_id=credential_id)
+
+    @contextmanager
+    def connection(self) -> Iterator[peewee.Database]:
+        """The thread's open connection (a request's), or one opened here and closed afterwards.
+
+        peewee's `connection_context()` closes a connection it did not open, which would break
+        the request around it; this only closes what it opened, so it nests anywhere.
+        """
+        opened = self.database.is_closed()
+        if opened:
+            self.database.connect()
+        try:
+            yield self.database
+        finally:
+            if opened and not self.database.is_closed():
+                self.database.close()
+
     def emit(
         self, name: str, payload: Mapping[str, Any], actor: Actor | None = None, source: str = ""
     ) -> list[Any]:
@@ -128,7 +164,7 @@ class Host:
         results = []
         for impl in reversed(self.pm.hook.handle_event.get_hookimpls()):
             try:
-                result = impl.function(host=self, event=event)
+                result = call_impl(impl, host=self, event=event)
             except Exception:
                 log.exception("plugin %s failed handling event %s", impl.plugin_name, name)
                 continue

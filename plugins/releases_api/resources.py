@@ -45,19 +45,10 @@ def whole(release: Release, full: bool) -> dict[str, Any]:
     return releases_json([Release.get_by_id(release.id)], full=full)[0]
 
 
-def require(host: Host, req: falcon.Request, permission: str, target: str | None = None) -> None:
-    """A second permission for a call that does two things (create, then start)."""
-    if not host.allowed(req.context.actor, permission, target):
-        where = f" on {target}" if target else ""
-        raise falcon.HTTPForbidden(
-            title="Forbidden", description=f"Permission {permission}{where} is not granted to you."
-        )
-
-
 def require_trigger_rights(host: Host, req: falcon.Request) -> None:
     """A trigger creates and starts releases: whoever saves one must be able to do both."""
-    require(host, req, CREATE)
-    require(host, req, START)
+    host.require(req.context.actor, CREATE)
+    host.require(req.context.actor, START)
 
 
 class Resource:
@@ -184,7 +175,7 @@ class TemplateCreateRelease(Resource):
             request = schema.parse_from_template(json_body(req))
             request.auto_start = request.auto_start or self.start
             if request.auto_start:
-                require(self.host, req, START)
+                self.host.require(req.context.actor, START)
             release = releases.create_from_template(
                 self.host, f"{folder}/{template}", request, owner=req.context.actor.username
             )

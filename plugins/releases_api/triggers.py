@@ -29,7 +29,6 @@ from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
-from plugins.releases_api.storage import connection
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
 
@@ -328,7 +327,7 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
         endpoints.append(Trigger.endpoint_id == endpoint_id)
     if not endpoints:
         return None
-    with connection():
+    with host.connection():
         bound = (Trigger.enabled == True) & reduce(operator.or_, endpoints)  # noqa: E712 - SQL
         found = list(Trigger.select().where(bound).order_by(Trigger.created_at, Trigger.id))
         if not found:

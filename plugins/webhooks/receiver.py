@@ -15,7 +15,17 @@ from typing import Any
 
 import falcon
 
-from host import AuthenticationFailed, Host, PreparedQuery, StartupError, basic_credentials, same, to_db
+from host import (
+    TOKEN_HEADER,
+    AuthenticationFailed,
+    Host,
+    PreparedQuery,
+    StartupError,
+    basic_credentials,
+    presented_credentials,
+    same,
+    to_db,
+)
 from plugins.webhooks import payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
 from plugins.webhooks.models import (
@@ -31,7 +41,6 @@ from plugins.webhooks.models import (
 log = logging.getLogger("release_host.webhooks")
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-TOKEN_HEADER = "x-release-personal-token"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT = "webhook.received"
 
@@ -184,23 +193,15 @@ class Receiver:
     def _token(self, req: falcon.Request, endpoint: WebhookEndpoint) -> str | None:
         """The PAT must be the endpoint's Secret Token AND still valid for the host (not deleted,
         not expired, owner enabled), so deleting it shuts callers out at once."""
-        offered = []
-        header = req.get_header(TOKEN_HEADER)
-        if header is not None:
-            offered.append(header.strip())
-        if req.get_header("Authorization"):
-            try:
-                credentials = basic_credentials(req)
-            except AuthenticationFailed as exc:
-                return exc.message
-            if credentials is None or credentials[0] != "":
-                return "Credentials other than a personal access token were presented."
-            offered.append(credentials[1])
-        if not offered:
+        try:
+            found = presented_credentials(req)
+        except AuthenticationFailed as exc:
+            return exc.message
+        if found.basic is not None:
+            return "Credentials other than a personal access token were presented."
+        if found.token is None:
             return "No personal access token was presented."
-        if any(value != offered[0] for value in offered):
-            return "Two different personal access tokens were presented."
-        if not endpoint.token_digest or not same(token_digest(self.host, offered[0]), endpoint.token_digest):
+        if not endpoint.token_digest or not same(token_digest(self.host, found.token), endpoint.token_digest):
             return "The personal access token is not this endpoint's Secret Token."
         try:
             actor = self.host.authenticate(req)

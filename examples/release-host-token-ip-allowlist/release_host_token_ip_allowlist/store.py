@@ -35,7 +35,7 @@ def describe_token(host: Host, token_id: str) -> dict[str, Any]:
     This is how we learn the owner without importing pat_auth: any plugin issuing credentials
     answers this hook for its own ids.
     """
-    info = host.pm.hook.credential_info(host=host, credential_id=token_id)
+    info = host.credential_info(token_id)
     if info is None:
         raise UnknownToken(f"There is no personal access token {token_id}.")
     return info
