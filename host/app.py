@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -50,6 +51,7 @@ class Host:
         self.models: list[type[peewee.Model]] = [
             m for _, models in self._per_plugin("register_models") for m in models
         ]
+        self._secret_shapes = self._collect_secret_patterns()
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook one implementation at a time, in registration order,
@@ -99,6 +101,23 @@ class Host:
                         )
                 routes[route.template] = (plugin, route)
         return routes
+
+    def _collect_secret_patterns(self) -> re.Pattern[str] | None:
+        patterns = []
+        for plugin, found in self._per_plugin("secret_patterns"):
+            for pattern in found:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise StartupError(
+                        f"plugin {plugin!r}: secret pattern {pattern!r} is invalid: {exc}"
+                    ) from None
+                patterns.append(f"(?:{pattern})")
+        return re.compile("|".join(patterns)) if patterns else None
+
+    def redact(self, text: str, replacement: str = "********") -> str:
+        """`text` with everything shaped like a secret some plugin issues replaced."""
+        return self._secret_shapes.sub(replacement, text) if self._secret_shapes else text
 
     def migrations(self) -> list[tuple[str, Migration]]:
         return [(plugin, step) for plugin, steps in self._per_plugin("register_migrations") for step in steps]

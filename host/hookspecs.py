@@ -184,3 +184,16 @@ def handle_event(host: Host, event: Event) -> Any:
     :param host: the running host.
     :param event: what happened.
     """
+
+
+@hookspec
+def secret_patterns(host: Host) -> list[str] | None:
+    """Regular expressions matching the secrets this plugin issues, whoever holds them.
+
+    The host joins them into `host.redact(text)`, which every plugin uses to keep such values
+    out of what it stores, emits, logs or shows (a webhook caller may echo a token it did not
+    present). Anchor them on what is distinctive (a prefix, a length) so ordinary text is kept.
+
+    :param host: the running host.
+    :return: a list of regular-expression strings.
+    """

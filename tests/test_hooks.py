@@ -11,10 +11,11 @@ import logging
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
-from host import ADMIN, Actor, BaseModel, Event, NavLink, database
-from host.testing import basic_auth
+from host import ADMIN, Actor, BaseModel, Config, Event, NavLink, StartupError, create_app, database
+from host.testing import TEST_SECRET_KEY, basic_auth
 
 P = "tests.sample_plugins."
 ROUTES = P + "hooks_routes"
@@ -420,3 +421,30 @@ def test_hook_handle_event_receives_pat_events(make_host):
     created = next(e for h, e in hooks_events.SEEN if h is harness.host and e.name == "pat.created")
     assert created.actor is not None and created.actor.username == "owner"
     assert json.dumps(dict(created.payload), default=str)
+
+
+def test_hook_secret_patterns_redact_what_every_plugin_issues(make_host):
+    harness = make_host(plugins=["pat_auth", P + "hooks_reduced"])
+    root = harness.user("root", roles=(ADMIN,))
+    pat = harness.token(root)
+    text = f"token {pat}, reduced-secret-7, and rpa_short stays"
+    assert harness.host.redact(text) == "token ********, ********, and rpa_short stays"
+    assert harness.host.redact(text, "[x]") == "token [x], [x], and rpa_short stays"
+
+
+def test_hook_secret_patterns_none_leaves_text_alone(make_host):
+    harness = make_host(plugins=[])
+    assert harness.host.redact("rpa_" + "a" * 40) == "rpa_" + "a" * 40
+
+
+def test_hook_secret_patterns_invalid_expression_stops_startup(tmp_path):
+    config = Config(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        secret_key=TEST_SECRET_KEY,
+        var_dir=tmp_path / "var",
+        enabled_plugins=[P + "hooks_bad_secret_pattern"],
+    )
+    with pytest.raises(
+        StartupError, match="hooks_bad_secret_pattern.*secret pattern '\\(unclosed' is invalid"
+    ):
+        create_app(config, context="test")

@@ -7,7 +7,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import hookimpl
-from plugins.pat_auth import auth, cli, resources, store, views
+from plugins.pat_auth import auth, cli, resources, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 
@@ -34,6 +34,11 @@ def actor_from_request(host, req):
     if secret is None:
         return None
     return auth.actor_for_token(host, req, secret)
+
+
+@hookimpl
+def secret_patterns(host):
+    return [tokens.PATTERN]
 
 
 @hookimpl

@@ -249,7 +249,7 @@ class Receiver:
     ) -> int | None:
         body = None
         if delivery.raw and not delivery.too_large:
-            body = redaction.stored_body(delivery.raw, delivery.json()[0], delivery.secrets)
+            body = redaction.stored_body(self.host, delivery.raw, delivery.json()[0], delivery.secrets)
         row = {
             "received_at": to_db(self.host.now()),
             "method": req.method,
@@ -257,8 +257,8 @@ class Receiver:
             "status": status,
             "reason": reason,
             "client_ip": req.remote_addr or "",
-            "headers": json.dumps(redaction.headers(req.headers, delivery.secrets)),
-            "query": json.dumps(redaction.query(req.params, delivery.secrets)),
+            "headers": json.dumps(redaction.headers(self.host, req.headers, delivery.secrets)),
+            "query": json.dumps(redaction.query(self.host, req.params, delivery.secrets)),
             "body": body,
         }
         return retention.store(endpoint.id, row)
@@ -274,14 +274,14 @@ class Receiver:
             "endpointTitle": endpoint.title,
             "requestId": request_id,
             "method": req.method,
-            "body": redaction.scrub_value(body, delivery.secrets),
-            "query": redaction.query(req.params, delivery.secrets),
-            "headers": redaction.headers(req.headers, delivery.secrets),
+            "body": redaction.scrub_value(self.host, body, delivery.secrets),
+            "query": redaction.query(self.host, req.params, delivery.secrets),
+            "headers": redaction.headers(self.host, req.headers, delivery.secrets),
         }
         results = self.host.emit(EVENT, event, source="webhooks")
         triggers: list[Any] = []
         for result in results:
             triggers.extend(result if isinstance(result, list) else [result])
         if triggers:
-            text = redaction.scrub(json.dumps(triggers, default=str), delivery.secrets)
+            text = redaction.scrub(self.host, json.dumps(triggers, default=str), delivery.secrets)
             retention.record_triggers(request_id, text)

@@ -99,3 +99,9 @@ def navigation_links(actor):
 def handle_event(event):
     CALLED.add("handle_event")
     return {"seen": event.name}
+
+
+@hookimpl
+def secret_patterns():
+    CALLED.add("secret_patterns")
+    return [r"reduced-secret-[0-9]+"]
