@@ -17,6 +17,7 @@ from host.permissions import ADMIN, Permission
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
+from host.settings import PluginSettings
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
+    "PluginSettings",
     "Presented",
     "Actor",
     "AuthenticationFailed",

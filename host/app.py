@@ -26,6 +26,7 @@ from host.navigation import NavLink
 from host.permissions import Permission, decide, refusal
 from host.plugins import make_plugin_manager
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.settings import parse_settings, settings_as_dict
 
 log = logging.getLogger("release_host")
 
@@ -46,6 +47,7 @@ class Host:
         self.secrets = Secrets(ensure_secret_key(config))
         self.database: peewee.Database = storage.open_database(config.database_url)
         storage.bind(self.database)
+        self._settings: dict[str, Any] = self._parse_settings()
         self.permissions: dict[str, Permission] = self._collect_permissions()
         self.routes: dict[str, tuple[str, Route]] = self._collect_routes()
         self.models: list[type[peewee.Model]] = [
@@ -63,6 +65,26 @@ class Host:
             if result:
                 answers.append((impl.plugin_name, list(result)))
         return answers
+
+    def _parse_settings(self) -> dict[str, Any]:
+        parsed = {}
+        for impl in self.pm.hook.register_settings.get_hookimpls():
+            kind = call_impl(impl, host=self)
+            if kind is not None:
+                name = impl.plugin_name
+                parsed[name] = parse_settings(name, kind, self.config.plugin(name))
+        return parsed
+
+    def settings(self, plugin: str) -> Any:
+        """The plugin's parsed `[plugins.NAME]` table (see the `register_settings` hook)."""
+        try:
+            return self._settings[plugin]
+        except KeyError:
+            raise StartupError(f"plugin {plugin!r} declares no settings (register_settings)") from None
+
+    def settings_shown(self) -> dict[str, Any]:
+        """Every plugin's parsed settings with their defaults, as plain values."""
+        return {name: settings_as_dict(value) for name, value in self._settings.items()}
 
     def _collect_permissions(self) -> dict[str, Permission]:
         found: dict[str, Permission] = {}

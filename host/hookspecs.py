@@ -40,6 +40,20 @@ def register_permissions(host: Host) -> list[Permission] | None:
 
 
 @hookspec
+def register_settings(host: Host) -> type | None:
+    """The type of this plugin's `[plugins.NAME]` table, parsed once at startup.
+
+    Return a `msgspec.Struct` subclass whose fields have defaults (and `msgspec.Meta` bounds
+    where they need them); a cross-field rule goes in its `__post_init__`, raising ValueError.
+    The host refuses unknown keys and wrong types with one line naming the plugin and the key,
+    then hands the parsed object to every hook through `host.settings(NAME)`.
+
+    :param host: the host being built (its settings are not parsed yet).
+    :return: the settings type, or None when the plugin has no settings.
+    """
+
+
+@hookspec
 def register_routes(host: Host) -> list[Route] | None:
     """Declare this plugin's routes, each with the access every HTTP method requires.
 

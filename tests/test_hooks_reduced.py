@@ -22,6 +22,7 @@ def exercised(make_host):
     root = harness.user("root", roles=("admin",))
     assert harness.call("GET", "/api/v1/reduced", as_user=root).json == {"user": "root"}
     assert harness.call("GET", "/api/v1/reduced", headers=basic_auth("nobody", "x")).status_code == 401
+    assert host.settings("tests.sample_plugins.hooks_reduced").greeting == "hello"
     assert host.redact("a reduced-secret-42 here") == "a ******** here"
     assert host.credential_info("reduced-1") == {"id": "reduced-1", "issuer": "reduced"}
     with harness.db():

@@ -10,11 +10,16 @@ from host import hookimpl
 from plugins.pat_auth import auth, cli, resources, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
+from plugins.pat_auth.policy import PatSettings
+
+
+@hookimpl
+def register_settings(host):
+    return PatSettings
 
 
 @hookimpl
 def register_routes(host):
-    store.policy(host)
     return resources.routes(host) + list(views.page_routes(host))
 
 

@@ -20,7 +20,6 @@ from host import (
     AuthenticationFailed,
     Host,
     PreparedQuery,
-    StartupError,
     basic_credentials,
     presented_credentials,
     same,
@@ -40,7 +39,6 @@ from plugins.webhooks.models import (
 
 log = logging.getLogger("release_host.webhooks")
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT = "webhook.received"
 
@@ -73,13 +71,6 @@ class Delivery:
         if self.parsed is None:
             self.parsed = payload.parse(self.raw) if self.raw else (payload.UNPARSED, payload.NOT_JSON)
         return self.parsed
-
-
-def max_body_bytes(host: Host) -> int:
-    value = host.plugin_config("webhooks").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise StartupError("[plugins.webhooks] max_body_bytes must be a positive whole number of bytes")
-    return value
 
 
 def find_endpoint(path: str) -> WebhookEndpoint | None:
@@ -118,7 +109,7 @@ class Receiver:
 
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.max_body = max_body_bytes(host)
+        self.max_body = host.settings("webhooks").max_body_bytes
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, path: str) -> None:
         self.receive(req, resp, path)

@@ -2,7 +2,7 @@
 
 import peewee
 
-from host import BaseModel, Migration, NavLink, Permission, Route, hookimpl
+from host import BaseModel, Migration, NavLink, Permission, PluginSettings, Route, hookimpl
 
 CALLED: set[str] = set()
 
@@ -17,6 +17,16 @@ class ReducedNote(BaseModel):
 class Hello:
     def on_get(self, req, resp):
         resp.media = {"user": req.context.actor.username}
+
+
+class ReducedSettings(PluginSettings):
+    greeting: str = "hello"
+
+
+@hookimpl
+def register_settings():
+    CALLED.add("register_settings")
+    return ReducedSettings
 
 
 @hookimpl
