@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 
 from host import ADMIN, Host, bad_request, json_body
-from plugins.releases_api import listing, releases, schema, triggers
+from plugins.releases_api import lifecycle, listing, plans, releases, schema, triggers
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
@@ -72,7 +72,7 @@ class ReleaseCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            release = releases.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
+            release = plans.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
         resp.media = whole(release, self.full(req))
 
 
@@ -107,14 +107,14 @@ class ReleaseItem(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            releases.delete_release(f"{folder}/{release}")
+            lifecycle.delete_release(f"{folder}/{release}")
         resp.status = falcon.HTTP_204
 
 
 class ReleaseStart(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(releases.start(self.host, f"{folder}/{release}"), self.full(req))
+            resp.media = whole(lifecycle.start(self.host, f"{folder}/{release}"), self.full(req))
 
 
 class ReleaseAbort(Resource):
@@ -122,7 +122,7 @@ class ReleaseAbort(Resource):
         with answers():
             body = optional_body(req)
             comment = schema.string(body, "abortComment", max_length=10_000)
-            resp.media = whole(releases.abort(self.host, f"{folder}/{release}", comment), self.full(req))
+            resp.media = whole(lifecycle.abort(self.host, f"{folder}/{release}", comment), self.full(req))
 
 
 class TemplateCollection(Resource):
@@ -136,9 +136,7 @@ class TemplateCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            template = releases.create_plan(
-                self.host, spec, status=TEMPLATE, owner=req.context.actor.username
-            )
+            template = plans.create_plan(self.host, spec, status=TEMPLATE, owner=req.context.actor.username)
         resp.media = whole(template, self.full(req))
 
 
@@ -151,14 +149,14 @@ class TemplateItem(Resource):
         with answers():
             body = json_body(req)
             spec = schema.parse_plan(body)
-            updated = releases.update_template(
+            updated = plans.update_template(
                 self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
             )
         resp.media = whole(updated, self.full(req))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
-            releases.delete_template(f"{folder}/{template}")
+            lifecycle.delete_template(f"{folder}/{template}")
         resp.status = falcon.HTTP_204
 
 
@@ -176,7 +174,7 @@ class TemplateCreateRelease(Resource):
             request.auto_start = request.auto_start or self.start
             if request.auto_start:
                 self.host.require(req.context.actor, START)
-            release = releases.create_from_template(
+            release = plans.create_from_template(
                 self.host, f"{folder}/{template}", request, owner=req.context.actor.username
             )
         resp.media = whole(release, self.full(req))
@@ -192,14 +190,16 @@ class TaskComplete(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.complete_task(self.host, task_param(params)), full=self.full(req))
+            resp.media = task_json(
+                lifecycle.complete_task(self.host, task_param(params)), full=self.full(req)
+            )
 
 
 class TaskRetry(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.retry_task(self.host, task_param(params)), full=self.full(req))
+            resp.media = task_json(lifecycle.retry_task(self.host, task_param(params)), full=self.full(req))
 
 
 class TriggerCollection(Resource):

@@ -23,7 +23,7 @@ from functools import reduce
 from typing import Any
 
 from host import Host, actor_for, find_user, iso, to_db, write_transaction
-from plugins.releases_api import releases, schema
+from plugins.releases_api import plans, schema
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
@@ -309,7 +309,7 @@ def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[st
             script_username=username,
             script_password=password,
         )
-        release = releases.create_from_template(
+        release = plans.create_from_template(
             host, trigger.template_id, request, owner=trigger.owner, created_from_trigger=True
         )
     except (Invalid, NotFound, Conflict) as exc:

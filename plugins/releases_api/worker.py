@@ -11,7 +11,7 @@ from types import TracebackType
 import peewee
 
 from host import Host, write_transaction
-from plugins.releases_api import queue, releases, tasks
+from plugins.releases_api import lifecycle, queue, tasks
 from plugins.releases_api.models import Job
 from plugins.releases_api.settings import Settings
 from plugins.releases_api.storage import lock_release
@@ -62,7 +62,9 @@ def _record(host: Host, job: Job, outcome: tasks.Outcome) -> None:
         if not queue.finish(job, status, outcome.reason):
             log.warning("job %s: the lease was lost or the release aborted; result dropped", job.id)
             return
-        releases.task_finished(host, job.task_id, ok=outcome.ok, reason=outcome.reason, output=outcome.output)
+        lifecycle.task_finished(
+            host, job.task_id, ok=outcome.ok, reason=outcome.reason, output=outcome.output
+        )
 
 
 def run_one(host: Host, settings: Settings, worker: str) -> bool:
@@ -78,7 +80,7 @@ def run_one(host: Host, settings: Settings, worker: str) -> bool:
             )
             _record(host, job, tasks.Outcome(False, reason))
             return True
-        started = releases.task_running(host, job.task_id)
+        started = lifecycle.task_running(host, job.task_id)
         if started is None:
             queue.finish(job, queue.CANCELLED)
             return True
