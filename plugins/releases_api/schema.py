@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import falcon
+
+from host import query_int
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Invalid
 from plugins.releases_api.vocabulary import (
@@ -349,22 +352,7 @@ def parse_search(body: Mapping[str, Any]) -> Search:
     )
 
 
-def page_params(params: Mapping[str, Any]) -> tuple[int, int]:
+def page_params(req: falcon.Request) -> tuple[int, int]:
     """`page` (from 0) and `resultsPerPage` (1 to 100, default 100) from the query string."""
-
-    def number(name: str, default: int) -> int:
-        raw = params.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise Invalid(f"{name} must be an integer.") from None
-
-    page = number("page", 0)
-    per_page = number("resultsPerPage", MAX_RESULTS_PER_PAGE)
-    if not 0 <= page <= MAX_PAGE:
-        raise Invalid(f"page must be between 0 and {MAX_PAGE}.")
-    if not 1 <= per_page <= MAX_RESULTS_PER_PAGE:
-        raise Invalid(f"resultsPerPage must be between 1 and {MAX_RESULTS_PER_PAGE}.")
-    return page, per_page
+    page = query_int(req, "page", 0, 0, MAX_PAGE)
+    return page, query_int(req, "resultsPerPage", MAX_RESULTS_PER_PAGE, 1, MAX_RESULTS_PER_PAGE)

@@ -222,15 +222,26 @@ def find(endpoint_id: str) -> WebhookEndpoint | None:
     return WebhookEndpoint.get_or_none(WebhookEndpoint.id == endpoint_id)
 
 
-def listing() -> list[dict[str, Any]]:
-    """Every endpoint with its count of stored requests (one grouped query, not one per row)."""
+def listing(page: int = 0, per_page: int = 100) -> list[dict[str, Any]]:
+    """One page of endpoints by title, each with its count of stored requests (one grouped
+    query for the page, not one per row)."""
+    endpoints = list(
+        WebhookEndpoint.select()
+        .order_by(WebhookEndpoint.title, WebhookEndpoint.id)
+        .offset(page * per_page)
+        .limit(per_page)
+    )
     counts = dict(
         WebhookRequest.select(WebhookRequest.endpoint, peewee.fn.COUNT(WebhookRequest.id))
+        .where(WebhookRequest.endpoint.in_([e.id for e in endpoints]))
         .group_by(WebhookRequest.endpoint)
         .tuples()
     )
-    endpoints = WebhookEndpoint.select().order_by(WebhookEndpoint.title, WebhookEndpoint.id)
     return [e.to_json(stored_requests=counts.get(e.id, 0)) for e in endpoints]
+
+
+def count() -> int:
+    return WebhookEndpoint.select().count()
 
 
 def stored_count(endpoint: WebhookEndpoint) -> int:

@@ -20,6 +20,8 @@ PACKAGE = "plugins.webhooks"
 CONNECTIONS = "/configuration/connections"
 NEW = CONNECTIONS + "/webhooks/new"
 PAGE_SIZE = 100
+LISTED = 500
+"""The Connections page shows at most this many endpoints and says so; the API pages through all."""
 OUTCOME_LABELS = {
     "accepted": "Accepted",
     "unauthorized": "Unauthorized",
@@ -64,7 +66,8 @@ class ConnectionsPage:
             "connections.html",
             package=PACKAGE,
             title="Connections",
-            endpoints=endpoints.listing(),
+            endpoints=endpoints.listing(0, LISTED),
+            total=endpoints.count(),
             auth_labels=AUTH_LABELS,
             new_path=NEW,
             edit_path=edit_path,
