@@ -123,7 +123,10 @@ def test_falcons_own_parameter_errors_take_the_same_shape(make_host):
         class context:
             route = None
 
-    for exc in (falcon.HTTPInvalidParam("The value must be an integer.", "page"), falcon.HTTPMissingParam("q")):
+    for exc in (
+        falcon.HTTPInvalidParam("The value must be an integer.", "page"),
+        falcon.HTTPMissingParam("q"),
+    ):
         resp = falcon.Response()
         _serialize_http_error(Req(), resp, exc)
         assert resp.status == "400 Bad Request"

@@ -7,7 +7,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import hookimpl
-from plugins.pat_auth import auth, cli, resources, store, views
+from plugins.pat_auth import auth, cli, resources, status, store, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 
@@ -39,6 +39,11 @@ def actor_from_request(host, req):
 @hookimpl
 def credential_info(host, credential_id):
     return store.credential_info(host, credential_id)
+
+
+@hookimpl
+def credential_status(host, secret):
+    return status.credential_status(host, secret)
 
 
 @hookimpl
