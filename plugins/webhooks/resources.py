@@ -36,7 +36,8 @@ class EndpointCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Endpoints by title, a page at a time: `?page=0&resultsPerPage=100` (at most 100)."""
         page = query_int(req, "page", 0, 0, MAX_PAGE)
-        resp.media = endpoints.listing(page, query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE))
+        per_page = query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
+        resp.media = endpoints.listing(self.host, page, per_page)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
@@ -45,7 +46,7 @@ class EndpointCollection:
             raise _refuse(exc) from None
         resp.status = falcon.HTTP_201
         resp.location = f"/api/v1/config/webhook-endpoints/{endpoint.id}"
-        resp.media = endpoint.to_json()
+        resp.media = endpoints.describe(self.host, endpoint)
 
 
 class EndpointItem:
@@ -53,7 +54,7 @@ class EndpointItem:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
-        resp.media = _endpoint(endpoint_id).to_json()
+        resp.media = endpoints.describe(self.host, _endpoint(endpoint_id))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
@@ -61,7 +62,7 @@ class EndpointItem:
             endpoint = endpoints.save(endpoints.apply(self.host, endpoint, json_body(req)))
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
-        resp.media = endpoint.to_json()
+        resp.media = endpoints.describe(self.host, endpoint)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoints.delete(_endpoint(endpoint_id))
