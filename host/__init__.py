@@ -14,6 +14,7 @@ from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
+from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
@@ -65,6 +66,7 @@ __all__ = [
     "presented_credentials",
     "same",
     "load_config",
+    "query_int",
     "start_session",
     "static_url",
     "to_db",

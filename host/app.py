@@ -181,6 +181,11 @@ class Host:
         """What the plugin that issued a credential (an `Actor.credential_id`) says about it."""
         return self.pm.hook.credential_info(host=self, credential_id=credential_id)
 
+    def credential_status(self, secret: str) -> dict[str, Any] | None:
+        """What the plugin whose credentials look like `secret` says of its state, without using
+        it (`credential_status` hook): for a secret someone wants to keep, such as a webhook's."""
+        return self.pm.hook.credential_status(host=self, secret=secret)
+
     @contextmanager
     def connection(self) -> Iterator[peewee.Database]:
         """The thread's open connection (a request's), or one opened here and closed afterwards.

@@ -36,10 +36,18 @@ def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str,
 
 
 def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
-    title = exc.title or exc.status
-    if title[:3].isdigit():
-        title = title[4:] or title
-    _render(req, resp, exc.status, title, exc.description or title)
+    """One shape for every error: `error` is the status's reason phrase ("Bad Request", whatever
+    title Falcon or a plugin chose, such as Falcon's "Invalid parameter"), `message` says why."""
+    status = falcon.code_to_http_status(exc.status)
+    phrase = status[4:] or status
+    title = exc.title if exc.title not in (None, status, phrase) else None
+    _render(req, resp, status, phrase, exc.description or title or _DEFAULT_MESSAGES.get(status[:3], phrase))
+
+
+_DEFAULT_MESSAGES = {
+    "404": "Nothing is at this address.",
+    "405": "This address does not accept this HTTP method.",
+}
 
 
 def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:

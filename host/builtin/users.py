@@ -95,16 +95,30 @@ class Profile:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """What this credential may do, not what its owner may: a token limited to `login` is not
+        `admin` even when its owner is; `credential` names the token (None for a password)."""
         actor = req.context.actor
-        held = users.actor_permissions(actor)
         effective = [p for p in self.host.permissions if self.host.allowed(actor, p)]
         resp.media = {
             "username": actor.username,
             "fullName": actor.display_name,
             "source": actor.source,
             "authenticatedBy": actor.via,
-            "admin": ADMIN in held,
+            "admin": self.host.allowed(actor, ADMIN),
             "permissions": sorted(effective),
+            "credential": self._credential(actor),
+        }
+
+    def _credential(self, actor: Actor) -> dict | None:
+        if actor.credential_id is None:
+            return None
+        info = self.host.pm.hook.credential_info(host=self.host, credential_id=actor.credential_id) or {}
+        return {
+            "id": actor.credential_id,
+            "kind": info.get("kind"),
+            "name": info.get("name"),
+            "expiresAt": info.get("expiresAt"),
+            "permissions": None if actor.scope is None else sorted(actor.scope),
         }
 
 

@@ -7,7 +7,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import hookimpl
-from plugins.pat_auth import auth, cli, resources, store, tokens, views
+from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -49,6 +49,11 @@ def secret_patterns(host):
 @hookimpl
 def credential_info(host, credential_id):
     return store.credential_info(host, credential_id)
+
+
+@hookimpl
+def credential_status(host, secret):
+    return status.credential_status(host, secret)
 
 
 @hookimpl
