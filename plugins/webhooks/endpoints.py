@@ -224,7 +224,7 @@ def token_state(host: Host, endpoint: WebhookEndpoint) -> str | None:
         return None
     if not endpoint.token_credential_id:
         return TOKEN_UNCHECKED
-    info = host.pm.hook.credential_info(host=host, credential_id=endpoint.token_credential_id)
+    info = host.credential_info(endpoint.token_credential_id)
     if info is None:
         return TOKEN_DELETED
     return str(info.get("state") or TOKEN_ACTIVE)
