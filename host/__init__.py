@@ -9,6 +9,7 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.limits import TooManyAttempts, check_attempts, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
@@ -39,9 +40,11 @@ __all__ = [
     "Route",
     "Secrets",
     "StartupError",
+    "TooManyAttempts",
     "User",
     "bad_request",
     "actor_for",
+    "check_attempts",
     "basic_credentials",
     "create_app",
     "create_tables",
@@ -59,6 +62,7 @@ __all__ = [
     "render_page",
     "same",
     "load_config",
+    "record_failure",
     "start_session",
     "static_url",
     "to_db",

@@ -9,7 +9,7 @@ import secrets
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,31 @@ REDACTED = "********"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """`[security]`: limits on failed password and token attempts (see docs/security.md)."""
+
+    failures_per_account: int = 10
+    failures_per_address: int = 100
+    failure_window_minutes: int = 15
+
+
+def _security(table: Any) -> SecuritySettings:
+    """Whole numbers of at least 1 under known names; anything else stops the start with a reason."""
+    if not isinstance(table, Mapping):
+        raise StartupError("[security] must be a table")
+    known = SecuritySettings.__dataclass_fields__
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise StartupError(
+            f"[security] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise StartupError(f"[security] {name} must be a whole number of at least 1, not {value!r}")
+    return SecuritySettings(**table)
 
 
 @dataclass
@@ -42,6 +67,7 @@ class Config:
     var_dir: Path = Path("var")
     enabled_plugins: list[str] = field(default_factory=lambda: list(DEFAULT_PLUGINS))
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     source: Path | None = None
     clock: Callable[[], datetime] = utc_now
 
@@ -62,6 +88,7 @@ class Config:
             "session_idle_minutes": self.session_idle_minutes,
             "secure_cookies": self.secure_cookies,
             "var_dir": str(self.var_dir),
+            "security": asdict(self.security),
             "source": str(self.source) if self.source else None,
             "plugins": {"enabled": list(self.enabled_plugins), **self.plugin_settings},
         }
@@ -137,6 +164,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         var_dir=var_dir if var_dir.is_absolute() else base / var_dir,
         enabled_plugins=list(enabled),
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
+        security=_security(raw.get("security", {})),
         source=path if path.exists() else None,
     )
     config.database_url = _absolute_sqlite(config.database_url, base)
