@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import falcon
 import peewee
 
-from host.db import BaseModel, from_db, to_db
+from host.db import BaseModel, database, from_db, to_db
 
 if TYPE_CHECKING:
     from host.app import Host
@@ -150,42 +150,52 @@ def check(host: Host, address: str, account: str | None = None, *, read: bool = 
             continue
         counts[key] = failures
         if failures >= _limit(host, key):
-            if len(known) >= MAX_REMEMBERED:
-                known.clear()
-            known[(address, key)] = (start + _window(host), now)
+            _remember(host, (address, key), start + _window(host), now)
             raise _too_many(key, start + _window(host) - now)
     return Attempts(address, account, counts[ADDRESS], counts[account] if account is not None else 0)
 
 
 def record(host: Host, seen: Attempts) -> None:
-    """Count one failure for the address (and the pair): one upsert, however many rows."""
-    now = to_db(host.now())
-    cutoff = to_db(host.now() - _window(host))
+    """Count one failure for the address (and the pair): one upsert, however many rows. The
+    worker that brings a counter to its limit remembers the block at once."""
+    now = host.now()
     keys = [ADDRESS] if seen.account is None else [ADDRESS, seen.account]
-    expired = FailedAttempts.window_start <= cutoff
-    (
+    expired = FailedAttempts.window_start <= to_db(now - _window(host))
+    query = (
         FailedAttempts.insert_many(
-            [{"address": seen.address, "account": k, "failures": 1, "window_start": now} for k in keys]
+            [{"address": seen.address, "account": k, "failures": 1, "window_start": to_db(now)} for k in keys]
         )
         .on_conflict(
             conflict_target=[FailedAttempts.address, FailedAttempts.account],
             update={
                 FailedAttempts.failures: peewee.Case(None, [(expired, 1)], FailedAttempts.failures + 1),
-                FailedAttempts.window_start: peewee.Case(None, [(expired, now)], FailedAttempts.window_start),
+                FailedAttempts.window_start: peewee.Case(
+                    None, [(expired, to_db(now))], FailedAttempts.window_start
+                ),
             },
         )
-        .execute()
+        .returning(FailedAttempts.account, FailedAttempts.failures, FailedAttempts.window_start)
     )
-    for key, before in ((ADDRESS, seen.address_failures), (seen.account, seen.account_failures)):
-        if key is not None and before + 1 == _limit(host, key):
+    for key, failures, start in database.execute_sql(*query.sql()).fetchall():
+        if failures < _limit(host, key):
+            continue
+        _remember(host, (seen.address, key), from_db(start) + _window(host), now)
+        if failures == _limit(host, key):
             log.warning(
                 "client address %s blocked for %d minutes after %d failed attempts%s",
                 seen.address,
                 host.config.security.failure_window_minutes,
-                before + 1,
+                failures,
                 " for one account" if key != ADDRESS else "",
             )
     _purge(host)
+
+
+def _remember(host: Host, key: tuple[str, str], until: datetime, now: datetime) -> None:
+    known = _blocks(host)
+    if len(known) >= MAX_REMEMBERED:
+        known.clear()
+    known[key] = (until, now)
 
 
 def check_attempts(
