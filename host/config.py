@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -33,10 +34,12 @@ class SecuritySettings:
     failures_per_account: int = 10
     failures_per_address: int = 100
     failure_window_minutes: int = 15
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _security(table: Any) -> SecuritySettings:
-    """Whole numbers of at least 1 under known names; anything else stops the start with a reason."""
+    """Known names only: whole numbers of at least 1, proxies as addresses or networks;
+    anything else stops the start with a reason."""
     if not isinstance(table, Mapping):
         raise StartupError("[security] must be a table")
     known = SecuritySettings.__dataclass_fields__
@@ -45,10 +48,21 @@ def _security(table: Any) -> SecuritySettings:
         raise StartupError(
             f"[security] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    for name, value in table.items():
+    values = dict(table)
+    proxies = values.pop("trusted_proxies", [])
+    for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise StartupError(f"[security] {name} must be a whole number of at least 1, not {value!r}")
-    return SecuritySettings(**table)
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise StartupError('[security] trusted_proxies must be a list of addresses, e.g. ["127.0.0.1"]')
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise StartupError(
+                f"[security] trusted_proxies: {proxy!r} is not an IP address or network"
+            ) from None
+    return SecuritySettings(**values, trusted_proxies=tuple(proxies))
 
 
 @dataclass

@@ -73,11 +73,48 @@ class Attempts:
     account_failures: int = 0
 
 
+def client_address(host: Host, req: falcon.Request) -> str:
+    """The client's IP: the connection's peer, or, when the peer is one of `[security]
+    trusted_proxies`, the last address in `X-Forwarded-For` that is not such a proxy (the
+    addresses before it were written by the client and prove nothing)."""
+    peer = req.remote_addr or ""
+    proxies = _proxies(host)
+    if not proxies or not _among(peer, proxies):
+        return peer
+    forwarded = [a.strip() for a in (req.get_header("X-Forwarded-For") or "").split(",") if a.strip()]
+    for candidate in reversed(forwarded):
+        if not _among(candidate, proxies):
+            return candidate if _ip(candidate) is not None else peer
+    return forwarded[0] if forwarded else peer
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _among(value: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    ip = _ip(value)
+    return ip is not None and any(ip in network for network in networks)
+
+
+_proxy_networks: weakref.WeakKeyDictionary[Host, list] = weakref.WeakKeyDictionary()
+
+
+def _proxies(host: Host) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    if host not in _proxy_networks:
+        _proxy_networks[host] = [
+            ipaddress.ip_network(p, strict=False) for p in host.config.security.trusted_proxies
+        ]
+    return _proxy_networks[host]
+
+
 def address_key(value: str | None) -> str:
     """The counted address: IPv4 as is, IPv6 by its /64 (one customer's usual allocation)."""
-    try:
-        ip = ipaddress.ip_address((value or "").strip("[]"))
-    except ValueError:
+    ip = _ip(value or "")
+    if ip is None:
         return (value or "unknown")[:64]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped:
@@ -206,7 +243,7 @@ def check_attempts(
     `record_failure` when the credential turns out wrong."""
     return check(
         host,
-        address_key(req.remote_addr),
+        address_key(client_address(host, req)),
         None if account is None else account_key(account),
         read=read,
     )

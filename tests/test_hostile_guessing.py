@@ -189,14 +189,20 @@ def test_cli_lists_and_clears_blocks(make_host, tmp_path):
 
 def test_security_settings_are_read_and_checked(tmp_path):
     conf = tmp_path / "host.toml"
-    conf.write_text("[security]\nfailures_per_account = 5\nfailure_window_minutes = 30\n")
+    conf.write_text(
+        "[security]\nfailures_per_account = 5\nfailure_window_minutes = 30\n"
+        'trusted_proxies = ["10.0.0.0/8"]\n'
+    )
     config = load_config(conf, env={})
-    assert config.security == SecuritySettings(failures_per_account=5, failure_window_minutes=30)
+    assert config.security == SecuritySettings(
+        failures_per_account=5, failure_window_minutes=30, trusted_proxies=("10.0.0.0/8",)
+    )
     assert config.redacted()["security"]["failures_per_address"] == 100
     for bad, said in [
         ("failures_per_account = 0", "at least 1"),
         ('failures_per_address = "many"', "whole number"),
         ("lockout = 3", "unknown setting"),
+        ('trusted_proxies = ["proxy.local"]', "not an IP address"),
     ]:
         conf.write_text(f"[security]\n{bad}\n")
         with pytest.raises(StartupError, match=said):
@@ -228,3 +234,25 @@ def test_limits_hold_across_two_gunicorn_workers(make_host, serve):
         assert int(retry_after) >= 1
         assert b"Too many failed sign-in attempts" in body
     assert basic_over_http(base, "alice", alice.password, source="127.0.0.2")[0] == 200
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(make_host, clock):
+    security = SecuritySettings(
+        failures_per_account=3, failures_per_address=6, trusted_proxies=("10.0.0.0/8",)
+    )
+    harness = make_host(plugins=[ECHO], clock=clock, security=security)
+    alice = harness.user("alice")
+
+    def via_proxy(password, forwarded, peer="10.1.2.3"):
+        headers = {**basic_auth("alice", password), "X-Forwarded-For": forwarded}
+        return harness.call("GET", WHOAMI, headers=headers, remote_addr=peer)
+
+    # What the client wrote before the proxy's entry is not believed: the last untrusted one counts.
+    for index in range(3):
+        assert via_proxy("wrong", f"192.0.2.{index}, {ATTACKER}, 10.9.9.9").status_code == 401
+    assert via_proxy(alice.password, ATTACKER).status_code == 429
+    assert via_proxy(alice.password, ELSEWHERE).status_code == 200
+    # A peer that is not a trusted proxy is counted itself, whatever it forwards.
+    for index in range(3):
+        assert via_proxy("wrong", f"192.0.2.{index}", peer=ELSEWHERE).status_code == 401
+    assert via_proxy(alice.password, "192.0.2.99", peer=ELSEWHERE).status_code == 429

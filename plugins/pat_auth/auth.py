@@ -29,6 +29,7 @@ from host import (
     User,
     basic_credentials,
     check_attempts,
+    client_address,
     from_db,
     record_failure,
     to_db,
@@ -94,7 +95,7 @@ def presented_token(req: falcon.Request) -> str | None:
 
 def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     """The owner acting through this token, or `AuthenticationFailed` (401) saying expired or invalid."""
-    ip = req.remote_addr
+    ip = client_address(host, req)
     shape = tokens.shape(secret)
     if shape is not tokens.Shape.OK:
         _refuse_offline(
@@ -181,7 +182,7 @@ def _refuse(
     """Count the failure toward the address's limit (429 instead when it is already over: then
     nothing is written), audit it in its aggregated row, and stop the request with 401."""
     attempts = check_attempts(host, req)
-    ip = req.remote_addr
+    ip = client_address(host, req)
     details = {"reason": reason, "detail": detail, "hint": hint, "ip": ip}
     who = {"token_id": token_id, "user_id": user_id, "username": username}
     try:
