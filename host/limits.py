@@ -11,6 +11,7 @@ addresses without any query. See docs/security.md.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -111,6 +112,7 @@ def _proxies(host: Host) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return _proxy_networks[host]
 
 
+@functools.lru_cache(maxsize=4096)
 def address_key(value: str | None) -> str:
     """The counted address: IPv4 as is, IPv6 by its /64 (one customer's usual allocation)."""
     ip = _ip(value or "")
@@ -150,32 +152,50 @@ def _too_many(account: str, wait: timedelta) -> TooManyAttempts:
     return TooManyAttempts(_message(account, wait), max(1, math.ceil(wait.total_seconds())))
 
 
-# Per host (tests build several in one process): (address, account) → (blocked until, read at).
-_remembered: weakref.WeakKeyDictionary[Host, dict[tuple[str, str], tuple[datetime, datetime]]] = (
-    weakref.WeakKeyDictionary()
-)
+class _Remembered:
+    """The blocks one worker read, per host (tests build several in one process): (address,
+    account) → (blocked until, read at); all forgotten once the newest is `RECHECK` old."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        self.fresh_until: datetime | None = None
+
+    def add(self, key: tuple[str, str], until: datetime, now: datetime) -> None:
+        if len(self.blocks) >= MAX_REMEMBERED:
+            self.blocks.clear()
+        self.blocks[key] = (until, now)
+        self.fresh_until = now + RECHECK
+
+    def refuse(self, address: str, keys: list[str], now: datetime) -> None:
+        """Raise for a block of one of these keys read less than `RECHECK` ago."""
+        if not self.blocks:
+            return
+        if self.fresh_until is None or now >= self.fresh_until:
+            self.blocks.clear()
+            return
+        for key in keys:
+            until, read_at = self.blocks.get((address, key), (now, now))
+            if until > now and now - read_at < RECHECK:
+                raise _too_many(key, until - now)
+
+
+_remembered: weakref.WeakKeyDictionary[Host, _Remembered] = weakref.WeakKeyDictionary()
 _last_purge: weakref.WeakKeyDictionary[Host, datetime] = weakref.WeakKeyDictionary()
 
 
-def _blocks(host: Host) -> dict[tuple[str, str], tuple[datetime, datetime]]:
-    return _remembered.setdefault(host, {})
+def _blocks(host: Host) -> _Remembered:
+    found = _remembered.get(host)
+    if found is None:
+        found = _remembered[host] = _Remembered()
+    return found
 
 
-def check(host: Host, address: str, account: str | None = None, *, read: bool = True) -> Attempts:
-    """Raise `TooManyAttempts` when the address, or the pair, is over its limit.
-
-    `read=False` only consults the blocks this worker read in the last `RECHECK`: no query,
-    for a path where the attempt itself costs no more than the read would.
-    """
+def check(host: Host, address: str, account: str | None = None) -> Attempts:
+    """Raise `TooManyAttempts` when the address, or the pair, is over its limit: a block this
+    worker read in the last `RECHECK` without a query, else one indexed read."""
     now = host.now()
     keys = [ADDRESS] if account is None else [ADDRESS, account]
-    known = _blocks(host)
-    for key in keys:
-        until, read_at = known.get((address, key), (now, now))
-        if until > now and now - read_at < RECHECK:
-            raise _too_many(key, until - now)
-    if not read:
-        return Attempts(address, account)
+    _blocks(host).refuse(address, keys, now)
     cutoff = now - _window(host)
     counts = dict.fromkeys(keys, 0)
     query = FailedAttempts.select(
@@ -229,24 +249,24 @@ def record(host: Host, seen: Attempts) -> None:
 
 
 def _remember(host: Host, key: tuple[str, str], until: datetime, now: datetime) -> None:
-    known = _blocks(host)
-    if len(known) >= MAX_REMEMBERED:
-        known.clear()
-    known[key] = (until, now)
+    _blocks(host).add(key, until, now)
 
 
-def check_attempts(
-    host: Host, req: falcon.Request, account: str | None = None, *, read: bool = True
-) -> Attempts:
+def check_attempts(host: Host, req: falcon.Request, account: str | None = None) -> Attempts:
     """Before checking a credential: 429 (`TooManyAttempts`) when the client's address, or the
     address + `account` (a username as typed), has failed too often. Pass what it returns to
     `record_failure` when the credential turns out wrong."""
-    return check(
-        host,
-        address_key(client_address(host, req)),
-        None if account is None else account_key(account),
-        read=read,
-    )
+    account = None if account is None else account_key(account)
+    return check(host, address_key(client_address(host, req)), account)
+
+
+def check_known_block(host: Host, req: falcon.Request) -> None:
+    """429 when this worker read, in the last few seconds, that the client's address is blocked;
+    no query (and next to nothing when no block is known), for a check that costs no more than
+    the read of `check_attempts` would (a token lookup)."""
+    remembered = _remembered.get(host)
+    if remembered is not None and remembered.blocks:
+        remembered.refuse(address_key(client_address(host, req)), [ADDRESS], host.now())
 
 
 def record_failure(host: Host, attempts: Attempts) -> None:
@@ -293,5 +313,5 @@ def current(host: Host) -> list[dict[str, object]]:
 def clear(host: Host, address: str) -> int:
     """Delete every counter of this address (as `address_key` counts it); return how many."""
     deleted = FailedAttempts.delete().where(FailedAttempts.address == address_key(address)).execute()
-    _blocks(host).clear()
+    _blocks(host).blocks.clear()
     return int(deleted)

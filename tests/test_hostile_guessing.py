@@ -256,3 +256,22 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(make_host, clock
     for index in range(3):
         assert via_proxy("wrong", f"192.0.2.{index}", peer=ELSEWHERE).status_code == 401
     assert via_proxy(alice.password, "192.0.2.99", peer=ELSEWHERE).status_code == 429
+
+
+def test_directory_passwords_are_limited_without_asking_the_directory(make_host, clock, slapd, monkeypatch):
+    from plugins.ldap_auth.directory import Directory
+
+    harness = make_host(
+        plugins=["ldap_auth", ECHO], clock=clock, settings={"ldap_auth": slapd.settings()}, security=LIMITS
+    )
+    binds = []
+    real = Directory.verify
+    monkeypatch.setattr(Directory, "verify", lambda self, u, p: binds.append(u) or real(self, u, p))
+    for _ in range(LIMITS.failures_per_account):
+        assert guess(harness, "lara", "not-her-password").status_code == 401
+    assert_too_many(guess(harness, "lara", slapd.people["lara"]))
+    assert len(binds) == LIMITS.failures_per_account
+    assert guess(harness, "lara", slapd.people["lara"], ELSEWHERE).json == {
+        "username": "lara",
+        "via": "password",
+    }

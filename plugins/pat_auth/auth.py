@@ -29,6 +29,7 @@ from host import (
     User,
     basic_credentials,
     check_attempts,
+    check_known_block,
     client_address,
     from_db,
     record_failure,
@@ -101,7 +102,7 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
         _refuse_offline(
             host, shape.value, ip, tokens.hint(secret) if shape is tokens.Shape.BAD_CHECKSUM else None
         )
-    check_attempts(host, req, read=False)  # a block this worker already read: no lookup at all
+    check_known_block(host, req)  # a block this worker already read: no lookup at all
     hint = tokens.hint(secret)
     row = _LOOKUP.first((host.secrets.digest(secret, tokens.DIGEST_PURPOSE),))
     if row is None:
