@@ -207,14 +207,15 @@ def check(host: Host, address: str, account: str | None = None) -> Attempts:
             continue
         counts[key] = failures
         if failures >= _limit(host, key):
-            _remember(host, (address, key), start + _window(host), now)
+            _blocks(host).add((address, key), start + _window(host), now)
             raise _too_many(key, start + _window(host) - now)
     return Attempts(address, account, counts[ADDRESS], counts[account] if account is not None else 0)
 
 
-def record(host: Host, seen: Attempts) -> None:
-    """Count one failure for the address (and the pair): one upsert, however many rows. The
-    worker that brings a counter to its limit remembers the block at once."""
+def record_failure(host: Host, seen: Attempts) -> None:
+    """After a wrong credential: count it toward the limits `check_attempts` read. One upsert
+    for the address and the pair; the worker that brings a counter to its limit remembers the
+    block at once."""
     now = host.now()
     keys = [ADDRESS] if seen.account is None else [ADDRESS, seen.account]
     expired = FailedAttempts.window_start <= to_db(now - _window(host))
@@ -236,7 +237,7 @@ def record(host: Host, seen: Attempts) -> None:
     for key, failures, start in database.execute_sql(*query.sql()).fetchall():
         if failures < _limit(host, key):
             continue
-        _remember(host, (seen.address, key), from_db(start) + _window(host), now)
+        _blocks(host).add((seen.address, key), from_db(start) + _window(host), now)
         if failures == _limit(host, key):
             log.warning(
                 "client address %s blocked for %d minutes after %d failed attempts%s",
@@ -246,10 +247,6 @@ def record(host: Host, seen: Attempts) -> None:
                 " for one account" if key != ADDRESS else "",
             )
     _purge(host)
-
-
-def _remember(host: Host, key: tuple[str, str], until: datetime, now: datetime) -> None:
-    _blocks(host).add(key, until, now)
 
 
 def check_attempts(host: Host, req: falcon.Request, account: str | None = None) -> Attempts:
@@ -267,11 +264,6 @@ def check_known_block(host: Host, req: falcon.Request) -> None:
     remembered = _remembered.get(host)
     if remembered is not None and remembered.blocks:
         remembered.refuse(address_key(client_address(host, req)), [ADDRESS], host.now())
-
-
-def record_failure(host: Host, attempts: Attempts) -> None:
-    """After a wrong credential: count it toward the limits `check_attempts` read."""
-    record(host, attempts)
 
 
 def forget(host: Host, address: str, account: str) -> None:

@@ -181,12 +181,12 @@ def _refuse(
     username: str | None = None,
 ) -> NoReturn:
     """Count the failure toward the address's limit (429 instead when it is already over: then
-    nothing is written), audit it in its aggregated row, and stop the request with 401."""
-    attempts = check_attempts(host, req)
-    ip = client_address(host, req)
-    details = {"reason": reason, "detail": detail, "hint": hint, "ip": ip}
+    nothing is written), audit it in its aggregated row, and stop the request with 401 (even
+    when the database fails to count or audit it)."""
+    details = {"reason": reason, "detail": detail, "hint": hint, "ip": client_address(host, req)}
     who = {"token_id": token_id, "user_id": user_id, "username": username}
     try:
+        attempts = check_attempts(host, req)
         with write_transaction():
             record_failure(host, attempts)
             payload, count = audit.refused(host, **details, **who)
