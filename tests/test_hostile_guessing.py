@@ -171,13 +171,18 @@ def test_cli_lists_and_clears_blocks(make_host, tmp_path):
     alice = harness.user("alice")
     for _ in range(LIMITS.failures_per_account + 1):
         guess(harness, "alice", "wrong")
+    guess(harness, "evil\x1b[2j\nname", "wrong", ELSEWHERE)
     listed = harness.cli("security", "blocks")
     assert listed.returncode == 0, listed.stderr
+    assert f"{ELSEWHERE}\tevil\\x1b[2j\\nname\t1/3\tcounting" in listed.stdout
+    assert "\x1b" not in listed.stdout
     assert f"{ATTACKER}\talice\t3/3\tBLOCKED" in listed.stdout
     assert f"{ATTACKER}\t(any account)\t3/6\tcounting" in listed.stdout
     cleared = harness.cli("security", "unblock", ATTACKER)
     assert cleared.returncode == 0, cleared.stderr
     assert f"cleared 2 counter(s) of {ATTACKER}" in cleared.stdout
+    assert ATTACKER not in harness.cli("security", "blocks").stdout
+    assert harness.cli("security", "unblock", ELSEWHERE).returncode == 0
     assert "no failed attempts" in harness.cli("security", "blocks").stdout
     now.advance(seconds=11)  # this in-process worker trusts a block it read for 10 s
     assert guess(harness, "alice", alice.password).status_code == 200

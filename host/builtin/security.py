@@ -34,11 +34,17 @@ def cmd_security(host, args: argparse.Namespace) -> int:
         print("no failed attempts in the current window")
     for row in rows:
         state = "BLOCKED" if row["blocked"] else "counting"
+        who = _printable(row["account"] or "(any account)")
         print(
-            f"{row['address']}\t{row['account'] or '(any account)'}\t{row['failures']}/{row['limit']}"
+            f"{_printable(row['address'])}\t{who}\t{row['failures']}/{row['limit']}"
             f"\t{state}\tuntil {iso(row['until'])}"
         )
     return 0
+
+
+def _printable(text: str) -> str:
+    """Accounts are whatever a client typed: no control character reaches the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 @hookimpl
