@@ -10,6 +10,7 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
@@ -45,9 +46,13 @@ __all__ = [
     "Secrets",
     "StartupError",
     "TOKEN_HEADER",
+    "TooManyAttempts",
     "User",
     "bad_request",
     "actor_for",
+    "check_attempts",
+    "check_known_block",
+    "client_address",
     "basic_credentials",
     "create_app",
     "create_tables",
@@ -67,6 +72,7 @@ __all__ = [
     "same",
     "load_config",
     "query_int",
+    "record_failure",
     "start_session",
     "static_url",
     "to_db",
