@@ -30,6 +30,32 @@ from host.app import App, create_app
 from host.config import Config
 
 pytest_plugins = ["host.testing_browser"]
+_config: list[pytest.Config] = []
+
+
+class HarnessHooks:
+    """pytest hooks a plugin's own pytest plugin implements for the harness (registered through
+    the `pytest11` entry point group, as `host.testing` is)."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_release_host_token(
+        self, harness: Harness, user: TestUser, name: str, permissions: list[str] | None, expiration: str
+    ) -> str | None:
+        """Make a token for `user` in `harness` and return its secret; None when the plugin that
+        would make it is not enabled in this harness."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(HarnessHooks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _config[:] = [config]
+
+
+def _pytest_hooks() -> Any:
+    return _config[0].hook
+
 
 REQUIRE_ALL = os.environ.get("RELEASE_HOST_TEST_REQUIRE_ALL") == "1"
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
@@ -279,13 +305,16 @@ class Harness:
         permissions: list[str] | None = None,
         expiration: str = "30d",
     ) -> str:
-        """A PAT made through the public API (so this works with pat_auth enabled)."""
-        body: dict[str, Any] = {"tokenNote": name, "expiration": expiration}
-        if permissions is not None:
-            body["globalPermissions"] = permissions
-        result = self.client.simulate_post("/api/v1/personal-access-tokens", json=body, headers=user.basic)
-        assert result.status_code == 201, result.text
-        return result.json["token"]
+        """A personal access token, made by whichever enabled plugin issues them, through its own
+        API (its `pytest_release_host_token` implementation)."""
+        secret = _pytest_hooks().pytest_release_host_token(
+            harness=self, user=user, name=name, permissions=permissions, expiration=expiration
+        )
+        if secret is None:
+            raise AssertionError(
+                f"no plugin enabled here ({self.config.enabled_plugins}) issues personal access tokens"
+            )
+        return secret
 
     def call(
         self,
@@ -350,7 +379,7 @@ def dump_toml(data: dict[str, Any], prefix: str = "") -> str:
 
 @pytest.fixture
 def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    """Factory: `make_host(plugins=[...], settings={"pat_auth": {...}}, clock=clock)` → `Harness`."""
+    """Factory: `make_host(plugins=[...], settings={"plugin": {...}}, clock=clock)` → `Harness`."""
     built: list[Harness] = []
 
     def factory(
@@ -365,7 +394,7 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
             secret_key=TEST_SECRET_KEY,
             bcrypt_rounds=4,
             var_dir=tmp_path / "var",
-            enabled_plugins=list(plugins if plugins is not None else ["pat_auth"]),
+            enabled_plugins=list(plugins or []),
             plugin_settings=settings or {},
             **overrides,
         )

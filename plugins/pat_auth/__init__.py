@@ -6,10 +6,15 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
-from host import hookimpl
+from host import Permission, hookimpl
 from plugins.pat_auth import auth, cli, resources, store, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
+
+
+@hookimpl
+def register_permissions(host):
+    return [Permission(resources.ADMIN_PERMISSION, "Manage users, roles and everyone's access tokens")]
 
 
 @hookimpl

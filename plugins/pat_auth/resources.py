@@ -9,6 +9,7 @@ import falcon
 from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body
 from plugins.pat_auth import audit, store
 
+TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
 ADMIN_PERMISSION = "security#edit"
 TOKEN_REFUSAL = (
@@ -176,11 +177,10 @@ class AdminAudit:
 
 
 def routes(host: Host) -> list[Route]:
-    base = "/api/v1/personal-access-tokens"
     admin = "/api/v1/admin/personal-access-tokens"
     return [
-        Route(base, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
-        Route(base + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
+        Route(TOKENS, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
+        Route(TOKENS + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
         Route(admin, AdminTokens(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/audit", AdminAudit(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/{token_id}", AdminToken(host), {"DELETE": ADMIN_PERMISSION}),
