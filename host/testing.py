@@ -28,6 +28,7 @@ import pytest
 
 from host.app import App, create_app
 from host.config import Config
+from host.db import bound
 
 pytest_plugins = ["host.testing_browser"]
 _config: list[pytest.Config] = []
@@ -250,9 +251,12 @@ class Harness:
     def client(self) -> falcon.testing.TestClient:
         return falcon.testing.TestClient(self.app)
 
-    def db(self):
-        """`with harness.db():` around direct model access."""
-        return self.host.database.connection_context()
+    @contextlib.contextmanager
+    def db(self) -> Iterator[None]:
+        """`with harness.db():` around direct model access: a connection to this harness's
+        database, which models use inside the block whatever other hosts the test built."""
+        with bound(self.host.database), self.host.database.connection_context():
+            yield
 
     def user(
         self,
@@ -389,14 +393,14 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
         migrate: bool = True,
         **overrides: Any,
     ) -> Harness:
+        fields: dict[str, Any] = {
+            "database_url": database_url,
+            "secret_key": TEST_SECRET_KEY,
+            "bcrypt_rounds": 4,
+            "var_dir": tmp_path / "var",
+        }
         config = Config(
-            database_url=database_url,
-            secret_key=TEST_SECRET_KEY,
-            bcrypt_rounds=4,
-            var_dir=tmp_path / "var",
-            enabled_plugins=list(plugins or []),
-            plugin_settings=settings or {},
-            **overrides,
+            **{**fields, **overrides}, enabled_plugins=list(plugins or []), plugin_settings=settings or {}
         )
         if clock is not None:
             config.clock = clock
