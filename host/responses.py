@@ -22,7 +22,7 @@ def wants_html(req: falcon.Request) -> bool:
     return not req.path.startswith("/api/") and "text/html" in (req.accept or "")
 
 
-def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str, message: str) -> None:
+def _render(req: falcon.Request, resp: falcon.Response, status: str | int, title: str, message: str) -> None:
     resp.status = status
     if wants_html(req):
         resp.content_type = falcon.MEDIA_HTML
@@ -38,7 +38,7 @@ def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str,
 
 
 def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
-    title = exc.title or exc.status
+    title = str(exc.title or exc.status)
     if title[:3].isdigit():
         title = title[4:] or title
     _render(req, resp, exc.status, title, exc.description or title)

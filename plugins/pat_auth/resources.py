@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -19,7 +20,7 @@ TOKEN_REFUSAL = (
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 1000
 
-_ERRORS: dict[int, tuple[type[falcon.HTTPError], str]] = {
+_ERRORS: dict[int, tuple[Callable[..., falcon.HTTPError], str]] = {
     400: (falcon.HTTPBadRequest, "Bad Request"),
     403: (falcon.HTTPForbidden, "Forbidden"),
     404: (falcon.HTTPNotFound, "Not Found"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import peewee
 
@@ -224,11 +225,13 @@ def find(endpoint_id: str) -> WebhookEndpoint | None:
 
 def listing() -> list[dict[str, Any]]:
     """Every endpoint with its count of stored requests (one grouped query, not one per row)."""
-    counts = dict(
+    rows = (
         WebhookRequest.select(WebhookRequest.endpoint, peewee.fn.COUNT(WebhookRequest.id))
         .group_by(WebhookRequest.endpoint)
         .tuples()
     )
+    # (endpoint id, count) rows; peewee's stubs type `tuples()` as the model query it came from
+    counts: dict[str, int] = dict(cast("Iterable[tuple[str, int]]", rows))
     endpoints = WebhookEndpoint.select().order_by(WebhookEndpoint.title, WebhookEndpoint.id)
     return [e.to_json(stored_requests=counts.get(e.id, 0)) for e in endpoints]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import falcon
+import peewee
 
 from host import AuthenticationFailed, Host, PreparedQuery, StartupError, basic_credentials, same, to_db
 from plugins.webhooks import payload, redaction, retention
@@ -35,7 +36,7 @@ TOKEN_HEADER = "x-release-personal-token"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT = "webhook.received"
 
-_COLUMNS = (
+_COLUMNS: tuple[peewee.Field, ...] = (
     WebhookEndpoint.id,
     WebhookEndpoint.title,
     WebhookEndpoint.enabled,
