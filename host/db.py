@@ -48,7 +48,9 @@ class HostDatabase(peewee.DatabaseProxy):
         return self._fallback
 
     def __getattr__(self, attr: str) -> Any:
-        target = _current.get() or self._fallback
+        target = _current.get()
+        if target is None:
+            target = self._fallback
         if target is None:
             raise AttributeError("Cannot use uninitialized Proxy.")
         return getattr(target, attr)
