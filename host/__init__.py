@@ -3,7 +3,8 @@
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
 from host.config import Config, load_config
-from host.credentials import basic_credentials
+from host.credentials import TOKEN_HEADER, Presented, basic_credentials
+from host.credentials import presented as presented_credentials
 from host.crypto import Secrets, same
 from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, write_transaction
 from host.errors import AuthenticationFailed, StartupError
@@ -13,9 +14,10 @@ from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
-from host.responses import bad_request, json_body
+from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
+from host.settings import PluginSettings
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
+    "PluginSettings",
+    "Presented",
     "Actor",
     "AuthenticationFailed",
     "BaseModel",
@@ -39,6 +43,7 @@ __all__ = [
     "Route",
     "Secrets",
     "StartupError",
+    "TOKEN_HEADER",
     "User",
     "bad_request",
     "actor_for",
@@ -57,10 +62,12 @@ __all__ = [
     "iso",
     "json_body",
     "render_page",
+    "presented_credentials",
     "same",
     "load_config",
     "start_session",
     "static_url",
     "to_db",
+    "unsafe_text",
     "write_transaction",
 ]

@@ -40,6 +40,20 @@ def register_permissions(host: Host) -> list[Permission] | None:
 
 
 @hookspec
+def register_settings(host: Host) -> type | None:
+    """The type of this plugin's `[plugins.NAME]` table, parsed once at startup.
+
+    Return a `msgspec.Struct` subclass whose fields have defaults (and `msgspec.Meta` bounds
+    where they need them); a cross-field rule goes in its `__post_init__`, raising ValueError.
+    The host refuses unknown keys and wrong types with one line naming the plugin and the key,
+    then hands the parsed object to every hook through `host.settings(NAME)`.
+
+    :param host: the host being built (its settings are not parsed yet).
+    :return: the settings type, or None when the plugin has no settings.
+    """
+
+
+@hookspec
 def register_routes(host: Host) -> list[Route] | None:
     """Declare this plugin's routes, each with the access every HTTP method requires.
 
@@ -183,4 +197,17 @@ def handle_event(host: Host, event: Event) -> Any:
 
     :param host: the running host.
     :param event: what happened.
+    """
+
+
+@hookspec
+def secret_patterns(host: Host) -> list[str] | None:
+    """Regular expressions matching the secrets this plugin issues, whoever holds them.
+
+    The host joins them into `host.redact(text)`, which every plugin uses to keep such values
+    out of what it stores, emits, logs or shows (a webhook caller may echo a token it did not
+    present). Anchor them on what is distinctive (a prefix, a length) so ordinary text is kept.
+
+    :param host: the running host.
+    :return: a list of regular-expression strings.
     """

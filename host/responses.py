@@ -61,7 +61,8 @@ def install_error_handling(app: falcon.App) -> None:
 
 
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
-    """The body as a JSON object, or a 400/413 that says what is wrong with it."""
+    """The body as a JSON object, or a 400/413/415 that says what is wrong with it."""
+    require_json_type(req)
     raw = req.bounded_stream.read(limit + 1)
     if len(raw) > limit:
         raise falcon.HTTPContentTooLarge(
@@ -82,6 +83,21 @@ def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
+
+
+def require_json_type(req: falcon.Request) -> None:
+    """415 unless the body is declared JSON: a browser form (`enctype="text/plain"`) cannot send
+    that type to another origin without CORS consent, so this also shuts out form-based CSRF."""
+    media = (req.content_type or "").split(";")[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    raise falcon.HTTPUnsupportedMediaType(
+        title="Unsupported Media Type",
+        description=(
+            "The request body must be JSON sent with Content-Type: application/json"
+            + (f" (this request says {media[:100]})." if media else " (this request names no type).")
+        ),
+    )
 
 
 def bad_request(message: str) -> falcon.HTTPBadRequest:

@@ -392,7 +392,8 @@ def test_token_authentication_accepts_only_the_endpoints_live_pat(make_host):
     assert reasons == [
         "The Secret Token is no longer a valid personal access token: Invalid personal access token.",
         "The personal access token is not this endpoint's Secret Token.",
-        "Two different personal access tokens were presented.",
+        "This request carries two different credentials (the x-release-personal-token header and an "
+        "Authorization header); send only one.",
         "Credentials other than a personal access token were presented.",
         "Credentials other than a personal access token were presented.",
         "No personal access token was presented.",

@@ -11,7 +11,7 @@ import peewee
 
 from host import users
 from host.actors import USER_SOURCES, Actor
-from host.credentials import basic_credentials
+from host.credentials import presented
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.migrations import Migration
@@ -64,8 +64,8 @@ def authenticate_password(host, username, password):
 
 @hookimpl(trylast=True)
 def actor_from_request(host, req):
-    credentials = basic_credentials(req)
-    if credentials is None or not credentials[0]:
+    credentials = presented(req).basic
+    if credentials is None:
         return None
     return users.actor_for(verify_login(host, *credentials), via="password")
 

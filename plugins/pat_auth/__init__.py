@@ -7,9 +7,15 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import Permission, hookimpl
-from plugins.pat_auth import auth, cli, resources, store, views
+from plugins.pat_auth import auth, cli, resources, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
+from plugins.pat_auth.policy import PatSettings
+
+
+@hookimpl
+def register_settings(host):
+    return PatSettings
 
 
 @hookimpl
@@ -19,7 +25,6 @@ def register_permissions(host):
 
 @hookimpl
 def register_routes(host):
-    store.policy(host)
     return resources.routes(host) + list(views.page_routes(host))
 
 
@@ -39,6 +44,11 @@ def actor_from_request(host, req):
     if secret is None:
         return None
     return auth.actor_for_token(host, req, secret)
+
+
+@hookimpl
+def secret_patterns(host):
+    return [tokens.PATTERN]
 
 
 @hookimpl

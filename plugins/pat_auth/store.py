@@ -64,7 +64,7 @@ class Created:
 
 
 def policy(host: Host) -> Policy:
-    return load_policy(host.plugin_config("pat_auth"))
+    return load_policy(host.settings("pat_auth"))
 
 
 def live(now: datetime) -> peewee.Expression:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import peewee
 
-from host import Host, database, to_db, write_transaction
+from host import Host, database, to_db, unsafe_text, write_transaction
 from plugins.webhooks import retention
 from plugins.webhooks.models import (
     AUTH_BASIC,
@@ -22,7 +22,6 @@ from plugins.webhooks.models import (
     WebhookEndpoint,
     WebhookRequest,
 )
-from plugins.webhooks.payload import unsafe_text
 
 TOKEN_PURPOSE = "webhook-token"
 PASSWORD_PURPOSE = "webhook-basic-password"
