@@ -55,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _pytest_hooks() -> Any:
+    if not _config:
+        raise RuntimeError(
+            "harness.token() asks the plugins' pytest hooks, so it works under pytest only; "
+            "elsewhere call the issuing plugin's own helper"
+        )
     return _config[0].hook
 
 
