@@ -114,6 +114,24 @@ def test_a_plugin_imports_only_public_host_names_its_own_modules_and_declared_li
     assert not problems, "\n".join(problems)
 
 
+def test_host_imports_only_declared_libraries():
+    declared = declared_distributions()
+    distributions = packages_distributions()
+    problems = []
+    for path in sources(HOST_DIR):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for level, module, _, line in imports(tree):
+            top = module.split(".")[0]
+            if level or top == "host" or top in sys.stdlib_module_names:
+                continue
+            owners = {d.lower().replace("_", "-") for d in distributions.get(top, [])}
+            if not owners & declared:
+                problems.append(
+                    f"{path.relative_to(PROJECT_ROOT)}:{line}: {top} is not declared in pyproject.toml"
+                )
+    assert not problems, "\n".join(problems)
+
+
 def plugin_names() -> dict[str, str]:
     """What names a first-party plugin, as text host/ must not contain → the plugin it names.
 
