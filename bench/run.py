@@ -30,6 +30,7 @@ from bench.server import Gunicorn, cpu_by_pid, cpu_used, postgres_backends
 from host.app import App, create_app
 from host.config import Config
 from host.testing import PROJECT_ROOT, Harness, PostgresCluster, basic_auth, token_headers
+from plugins.pat_auth.testing import make_token
 
 RELEASES_PATH = "/api/v1/releases"
 PLUGINS = ["pat_auth", "releases_api", "bench.plugin"]
@@ -188,7 +189,7 @@ class DatabaseRun:
             self.host.migrate()
         password = secrets.token_urlsafe(12)
         user = self.harness.user("bench", [PERMISSION], password=password)
-        pat = self.harness.token(user, "bench", expiration="30d")
+        pat = make_token(self.harness, user, "bench", expiration="30d")
         expired = seed_pat.new_token()
         now = self.host.now()
         with self.harness.db():
@@ -370,7 +371,7 @@ def seed_releases(harness: Harness) -> int:
     maker = harness.user(
         "bench-release-maker", [PERMISSION, "release#create"], password=secrets.token_urlsafe(12)
     )
-    headers = token_headers(harness.token(maker, "seeding releases"))
+    headers = token_headers(make_token(harness, maker, "seeding releases"))
     for i in range(RELEASES):
         body = {
             "title": f"Bench release {i + 1}",

@@ -146,7 +146,8 @@ class Host:
 
     def migrate(self) -> list[str]:
         """Apply pending migrations of every loaded plugin."""
-        return apply_migrations(self.migrations())
+        with storage.bound(self.database):
+            return apply_migrations(self.migrations())
 
     def now(self) -> datetime:
         """The current UTC instant; tests replace `config.clock` to move time."""
@@ -225,7 +226,8 @@ class Host:
         return sorted(links, key=lambda link: (link.order, link.label))
 
     def shutdown(self) -> None:
-        self.pm.hook.shutdown(host=self)
+        with storage.bound(self.database):
+            self.pm.hook.shutdown(host=self)
         if hasattr(self.database, "close_all"):
             self.database.close_all()
 
@@ -234,6 +236,10 @@ class App(falcon.App):
     """The Falcon app, carrying the `Host` it was built with (`app.host`)."""
 
     host: Host
+
+    def __call__(self, env: dict[str, Any], start_response: Any) -> Any:
+        with storage.bound(self.host.database):  # models use this host's database
+            return super().__call__(env, start_response)
 
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
@@ -257,5 +263,6 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     for _, route in host.routes.values():
         app.add_route(route.template, route.resource, **({"suffix": route.suffix} if route.suffix else {}))
     app.host = host
-    pm.hook.startup(host=host)
+    with storage.bound(host.database):
+        pm.hook.startup(host=host)
     return app

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import peewee
+from playhouse.pool import PooledDatabase
 
 from host.app import Host, create_app
 from host.config import load_config
@@ -42,7 +43,8 @@ def cmd_serve(host: Host, args: argparse.Namespace) -> int:
         print(
             "This password is shown once; change it with `release-host users set-password admin --password`."
         )
-    host.database.close_all()
+    if isinstance(host.database, PooledDatabase):
+        host.database.close_all()
     conf = Path(args.gunicorn_conf or Path(__file__).resolve().parent.parent / "conf" / "gunicorn.conf.py")
     argv = [
         sys.executable,

@@ -18,7 +18,6 @@ from typing import Any
 from host.errors import StartupError
 
 DEFAULT_CONF = Path("conf/host.toml")
-DEFAULT_PLUGINS = ["pat_auth", "releases_api", "webhooks"]
 _SECRET_WORDS = ("secret", "key", "password", "token")
 REDACTED = "********"
 
@@ -79,7 +78,7 @@ class Config:
     session_idle_minutes: int = 60
     secure_cookies: bool = False
     var_dir: Path = Path("var")
-    enabled_plugins: list[str] = field(default_factory=lambda: list(DEFAULT_PLUGINS))
+    enabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     source: Path | None = None
@@ -167,7 +166,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     raw = _resolve_env(raw, env, "")
     server = raw.get("server", {})
     plugins = dict(raw.get("plugins", {}))
-    enabled = plugins.pop("enabled", DEFAULT_PLUGINS)
+    enabled = plugins.pop("enabled", [])  # none but the built-ins: conf/host.toml names them
     base = path.parent.parent if path.exists() else Path.cwd()
     var_dir = Path(server.get("var_dir", "var"))
     config = Config(

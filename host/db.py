@@ -1,18 +1,62 @@
-"""Storage: the peewee proxy every model binds to, connection setup, UTC helpers, prepared SQL."""
+"""Storage: the peewee proxy every model binds to, connection setup, UTC helpers, prepared SQL.
+
+Each `Host` has its own database. `database` (the proxy models use) answers with the database of
+the host whose work runs now: `bound(db)` sets it for a request (`App.__call__`), a harness's
+`db()` block, migrations, startup and shutdown; threads a host starts inherit it when started
+through `contextvars.copy_context()`. Anywhere else it is the database of the host built last,
+which in a server or CLI process is the only one.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import itertools
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import peewee
 from playhouse.db_url import connect as connect_url
 
-database = peewee.DatabaseProxy()
+_current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
+    "release_host_database", default=None
+)
+
+
+class HostDatabase(peewee.DatabaseProxy):
+    """A `DatabaseProxy` whose target is the current context's host database (see the module)."""
+
+    __slots__ = ("_fallback",)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)  # the slots: `_fallback` and peewee's own
+
+    def initialize(self, obj: peewee.Database | None) -> None:
+        self._fallback = obj
+        for callback in self._callbacks:
+            callback(obj)
+
+    @property
+    def obj(self) -> peewee.Database:
+        current = _current.get()
+        if current is not None:
+            return current
+        if self._fallback is None:
+            raise peewee.InterfaceError("no host has been built yet: there is no database to use")
+        return self._fallback
+
+    def __getattr__(self, attr: str) -> Any:
+        target = _current.get()
+        if target is None:
+            target = self._fallback
+        if target is None:
+            raise AttributeError("Cannot use uninitialized Proxy.")
+        return getattr(target, attr)
+
+
+database = HostDatabase()
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -24,6 +68,9 @@ SQLITE_PRAGMAS = {
 
 class BaseModel(peewee.Model):
     """Base class for every table, the host's and plugins'."""
+
+    # For type checkers: peewee adds an integer `id` primary key unless a model declares its own.
+    id: Any
 
     class Meta:
         database = database
@@ -55,7 +102,18 @@ def open_database(url: str) -> peewee.Database:
 
 
 def bind(db: peewee.Database) -> None:
+    """Make `db` the database of code that runs outside any host's `bound` block."""
     database.initialize(db)
+
+
+@contextlib.contextmanager
+def bound(db: peewee.Database) -> Iterator[None]:
+    """Within this block (and threads started from it with its context), models use `db`."""
+    token = _current.set(db)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 @contextlib.contextmanager
@@ -78,6 +136,10 @@ def write_transaction(lock: peewee.Select | None = None) -> Iterator[None]:
         yield
 
 
+@overload
+def to_db(value: datetime) -> datetime: ...
+@overload
+def to_db(value: None) -> None: ...
 def to_db(value: datetime | None) -> datetime | None:
     """Store naive UTC: PostgreSQL's `timestamp` has no zone."""
     if value is None:
@@ -85,6 +147,10 @@ def to_db(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+@overload
+def from_db(value: datetime | str) -> datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: datetime | str | None) -> datetime | None:
     if value is None:
         return None

@@ -17,9 +17,10 @@ import logging
 import math
 import unicodedata
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import falcon
 import peewee
@@ -201,7 +202,8 @@ def check(host: Host, address: str, account: str | None = None) -> Attempts:
     query = FailedAttempts.select(
         FailedAttempts.account, FailedAttempts.failures, FailedAttempts.window_start
     ).where((FailedAttempts.address == address) & FailedAttempts.account.in_(keys))
-    for key, failures, start in query.tuples():
+    rows = cast("Iterable[tuple[str, int, datetime]]", query.tuples())  # peewee's stubs type it as a query
+    for key, failures, start in rows:
         start = from_db(start)
         if start <= cutoff:
             continue
@@ -282,10 +284,10 @@ def _purge(host: Host) -> None:
     FailedAttempts.delete().where(FailedAttempts.window_start <= to_db(now - _window(host))).execute()
 
 
-def current(host: Host) -> list[dict[str, object]]:
+def current(host: Host) -> list[dict[str, Any]]:
     """Counters still in their window, blocked ones first (for `release-host security blocks`)."""
     now = host.now()
-    rows = []
+    rows: list[dict[str, Any]] = []
     query = FailedAttempts.select().where(FailedAttempts.window_start > to_db(now - _window(host)))
     for row in query.order_by(FailedAttempts.address, FailedAttempts.account):
         until = from_db(row.window_start) + _window(host)

@@ -14,13 +14,15 @@ log = logging.getLogger("release_host")
 
 
 def wants_html(req: falcon.Request) -> bool:
+    """A matched route says (`Route.page`); elsewhere a browser asking for HTML gets it, except
+    under `/api/`, where every host route and plugin API answers JSON."""
     route = getattr(req.context, "route", None)
     if route is not None:
         return route.page
-    return not req.path.startswith(("/api/", "/webhooks/")) and "text/html" in (req.accept or "")
+    return not req.path.startswith("/api/") and "text/html" in (req.accept or "")
 
 
-def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str, message: str) -> None:
+def _render(req: falcon.Request, resp: falcon.Response, status: str | int, title: str, message: str) -> None:
     resp.status = status
     if wants_html(req):
         resp.content_type = falcon.MEDIA_HTML

@@ -25,6 +25,7 @@ class User(BaseModel):
 class Role(BaseModel):
     name = peewee.CharField(max_length=100, unique=True)
     description = peewee.CharField(max_length=300, default="")
+    grants: peewee.ModelSelect[RolePermission]  # the backref RolePermission.role declares
 
     class Meta:
         table_name = "host_roles"

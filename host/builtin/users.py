@@ -39,7 +39,7 @@ def verify_login(host, username: str, password: str, req: falcon.Request) -> use
     except AuthenticationFailed:
         limits.record_failure(host, attempts)
         raise
-    if attempts.account_failures:
+    if attempts.account_failures and attempts.account is not None:
         limits.forget(host, attempts.address, attempts.account)
     return user
 

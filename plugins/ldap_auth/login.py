@@ -87,8 +87,8 @@ def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -
             for role in settings.default_roles:
                 grant_role(user, ensure_role(role))
     except (ValueError, peewee.IntegrityError):
-        user = find_user(username)
-        return user if user is not None and user.source == LDAP else None
+        existing = find_user(username)
+        return existing if existing is not None and existing.source == LDAP else None
     log.info("created local account %s for an LDAP user", username)
     return user
 

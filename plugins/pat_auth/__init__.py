@@ -6,7 +6,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
-from host import hookimpl
+from host import Permission, hookimpl
 from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
@@ -16,6 +16,11 @@ from plugins.pat_auth.policy import PatSettings
 @hookimpl
 def register_settings(host):
     return PatSettings
+
+
+@hookimpl
+def register_permissions(host):
+    return [Permission(resources.ADMIN_PERMISSION, "Manage users, roles and everyone's access tokens")]
 
 
 @hookimpl

@@ -178,13 +178,20 @@ def _refuse(
     """Count the failure toward the address's limit (429 instead when it is already over: then
     nothing is written), audit it in its aggregated row, and stop the request with 401 (even
     when the database fails to count or audit it)."""
-    details = {"reason": reason, "detail": detail, "hint": hint, "ip": client_address(host, req)}
-    who = {"token_id": token_id, "user_id": user_id, "username": username}
     try:
         attempts = check_attempts(host, req)
         with write_transaction():
             record_failure(host, attempts)
-            payload, count = audit.refused(host, **details, **who)
+            payload, count = audit.refused(
+                host,
+                reason=reason,
+                detail=detail,
+                hint=hint,
+                ip=client_address(host, req),
+                token_id=token_id,
+                user_id=user_id,
+                username=username,
+            )
         audit.emit(host, audit.REFUSED, payload, log_line=count == 1)
     except peewee.DatabaseError as exc:
         log.warning("could not audit a refused token (%s): %s", detail, type(exc).__name__)

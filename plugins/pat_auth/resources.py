@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -9,6 +10,7 @@ import falcon
 from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body, query_int
 from plugins.pat_auth import audit, store
 
+TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
 ADMIN_PERMISSION = "security#edit"
 TOKEN_REFUSAL = (
@@ -18,7 +20,7 @@ TOKEN_REFUSAL = (
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 1000
 
-_ERRORS: dict[int, tuple[type[falcon.HTTPError], str]] = {
+_ERRORS: dict[int, tuple[Callable[..., falcon.HTTPError], str]] = {
     400: (falcon.HTTPBadRequest, "Bad Request"),
     403: (falcon.HTTPForbidden, "Forbidden"),
     404: (falcon.HTTPNotFound, "Not Found"),
@@ -176,11 +178,10 @@ class AdminAudit:
 
 
 def routes(host: Host) -> list[Route]:
-    base = "/api/v1/personal-access-tokens"
     admin = "/api/v1/admin/personal-access-tokens"
     return [
-        Route(base, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
-        Route(base + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
+        Route(TOKENS, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
+        Route(TOKENS + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
         Route(admin, AdminTokens(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/audit", AdminAudit(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/{token_id}", AdminToken(host), {"DELETE": ADMIN_PERMISSION}),

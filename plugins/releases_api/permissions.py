@@ -1,4 +1,5 @@
-"""The product's object permissions on releases and templates that the host does not know yet."""
+"""The product's permissions on releases and templates: the global ones to create them, and those
+held on one release or template."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ TEMPLATE_CREATE = "template#create"
 TEMPLATE_EDIT = "template#edit"
 
 PERMISSIONS = [
+    Permission(CREATE, "Create releases"),
+    Permission(TEMPLATE_CREATE, "Create templates"),
     Permission(VIEW, "View releases", is_global=False),
     Permission(START, "Start releases", is_global=False),
     Permission(ABORT, "Abort releases", is_global=False),

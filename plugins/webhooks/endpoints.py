@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import peewee
 
@@ -275,12 +276,14 @@ def listing(host: Host, page: int = 0, per_page: int = 100) -> list[dict[str, An
         .offset(page * per_page)
         .limit(per_page)
     )
-    counts = dict(
+    rows = (
         WebhookRequest.select(WebhookRequest.endpoint, peewee.fn.COUNT(WebhookRequest.id))
         .where(WebhookRequest.endpoint.in_([e.id for e in endpoints]))
         .group_by(WebhookRequest.endpoint)
         .tuples()
     )
+    # (endpoint id, count) rows; peewee's stubs type `tuples()` as the model query it came from
+    counts: dict[str, int] = dict(cast("Iterable[tuple[str, int]]", rows))
     return [describe(host, e, counts.get(e.id, 0)) for e in endpoints]
 
 

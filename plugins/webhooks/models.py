@@ -99,6 +99,7 @@ class WebhookRequest(BaseModel):
     """A received request as retained: credentials already redacted before it was written."""
 
     endpoint = peewee.ForeignKeyField(WebhookEndpoint, on_delete="CASCADE", backref="requests")
+    endpoint_id: str  # the column peewee adds for the foreign key (for type checkers)
     received_at = peewee.DateTimeField()
     method = peewee.CharField(max_length=10)
     outcome = peewee.CharField(max_length=30)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import falcon
+import peewee
 
 from host import (
     TOKEN_HEADER,
@@ -42,7 +43,7 @@ log = logging.getLogger("release_host.webhooks")
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT = "webhook.received"
 
-_COLUMNS = (
+_COLUMNS: tuple[peewee.Field, ...] = (
     WebhookEndpoint.id,
     WebhookEndpoint.title,
     WebhookEndpoint.enabled,
