@@ -8,7 +8,11 @@ _config = load_config()
 
 bind = os.environ.get("RELEASE_HOST_BIND", _config.bind)
 workers = int(os.environ.get("RELEASE_HOST_WORKERS", _config.workers))
-worker_class = "sync"
+# gthread whose connections take a thread only once their headers are in (docs/deployment.md);
+# RELEASE_HOST_WORKER_CLASS=sync is the old model, for the benchmark's comparison.
+worker_class = os.environ.get("RELEASE_HOST_WORKER_CLASS", "host.gunicorn_worker.HeaderBufferingWorker")
+threads = 1 if worker_class == "sync" else _config.threads  # sync with threads > 1 is gthread
+keepalive = 5
 preload_app = False
 timeout = 60
 graceful_timeout = 20

@@ -34,7 +34,10 @@ class Host:
         self.pm = pm
         self.context = context
         self.secrets = Secrets(ensure_secret_key(config))
-        self.database: peewee.Database = storage.open_database(config.database_url)
+        # a connection per request thread, and a few for plugins' background threads
+        self.database: peewee.Database = storage.open_database(
+            config.database_url, connections=config.threads + 4
+        )
         storage.bind(self.database)
         self.permissions: dict[str, Permission] = self._collect_permissions()
         self.routes: dict[str, tuple[str, Route]] = self._collect_routes()

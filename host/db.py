@@ -30,8 +30,14 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
-def open_database(url: str) -> peewee.Database:
-    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet."""
+POOL_WAIT_SECONDS = 10
+
+
+def open_database(url: str, connections: int = 8) -> peewee.Database:
+    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet.
+
+    `connections`: the pool's size, at least the worker's request threads plus its background
+    threads; a thread finding every connection in use waits for one (POOL_WAIT_SECONDS at most)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
@@ -42,12 +48,18 @@ def open_database(url: str) -> peewee.Database:
         db = connect_url(
             f"sqlite+pool://{rest}",
             pragmas=SQLITE_PRAGMAS,
-            max_connections=8,
+            max_connections=connections,
             stale_timeout=300,
+            timeout=POOL_WAIT_SECONDS,
             check_same_thread=False,
         )
     elif base in {"postgres", "postgresql"}:
-        db = connect_url(f"postgresql+pool://{rest}", max_connections=16, stale_timeout=300)
+        db = connect_url(
+            f"postgresql+pool://{rest}",
+            max_connections=connections,
+            stale_timeout=300,
+            timeout=POOL_WAIT_SECONDS,
+        )
     else:
         raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:/// or postgresql://")
     db.autoconnect = False
