@@ -179,7 +179,7 @@ def ensure_secret_key(config: Config) -> str:
 def _create_key_file(key_file: Path) -> None:
     """Write the key in full under a temporary name, then link it into place: gunicorn workers
     starting together all end up reading the one complete key, whoever wins."""
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")
     try:
         with os.fdopen(fd, "w") as fh:
