@@ -159,6 +159,7 @@ class App(falcon.App):
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
+    from host.bodies import ChunkedBodyMiddleware
     from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
 
@@ -168,6 +169,7 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     app = App(
         middleware=[
             BodyLimitMiddleware(config.max_body_bytes),
+            ChunkedBodyMiddleware(config.max_body_bytes),
             ConnectionMiddleware(host),
             TextMiddleware(),
             AuthMiddleware(host),

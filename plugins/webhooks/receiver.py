@@ -15,7 +15,16 @@ from typing import Any
 
 import falcon
 
-from host import AuthenticationFailed, Host, PreparedQuery, StartupError, basic_credentials, same, to_db
+from host import (
+    AuthenticationFailed,
+    Host,
+    PreparedQuery,
+    StartupError,
+    basic_credentials,
+    read_body,
+    same,
+    to_db,
+)
 from plugins.webhooks import payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
 from plugins.webhooks.models import (
@@ -161,12 +170,8 @@ class Receiver:
 
     def _read(self, req: falcon.Request) -> Delivery:
         """The body up to the limit; a declared length over it is not read at all."""
-        if req.content_length is not None and req.content_length > self.max_body:
-            return Delivery(raw=b"", too_large=True)
-        raw = req.bounded_stream.read(self.max_body + 1)
-        if len(raw) > self.max_body:
-            return Delivery(raw=b"", too_large=True)
-        return Delivery(raw=raw, too_large=False)
+        raw = read_body(req, self.max_body)
+        return Delivery(raw=raw or b"", too_large=raw is None)
 
     def _refusal(self, req: falcon.Request, endpoint: WebhookEndpoint, delivery: Delivery) -> str | None:
         """Why the endpoint's method refuses the request (kept for its operators), None to accept."""
