@@ -162,12 +162,14 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     from host.bodies import ChunkedBodyMiddleware
     from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
+    from host.security_headers import SecurityHeadersMiddleware
 
     config = config or load_config()
     pm = make_plugin_manager(config)
     host = Host(config, pm, context=context)
     app = App(
         middleware=[
+            SecurityHeadersMiddleware(),
             BodyLimitMiddleware(config.max_body_bytes),
             ChunkedBodyMiddleware(config.max_body_bytes),
             ConnectionMiddleware(host),
