@@ -2,8 +2,10 @@
 
 import os
 
+from host import logsafe
 from host.config import load_config
 
+logsafe.install()  # gunicorn's access and error logs too: a request cannot forge a log line
 _config = load_config()
 
 bind = os.environ.get("RELEASE_HOST_BIND", _config.bind)

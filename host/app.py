@@ -159,11 +159,13 @@ class App(falcon.App):
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
+    from host import logsafe
     from host.bodies import ChunkedBodyMiddleware
     from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
     from host.security_headers import SecurityHeadersMiddleware
 
+    logsafe.install()
     config = config or load_config()
     pm = make_plugin_manager(config)
     host = Host(config, pm, context=context)
