@@ -3,6 +3,7 @@ never finish their request headers do not stop the server from answering everyon
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -41,3 +42,44 @@ def test_fifty_connections_stuck_mid_headers_do_not_stop_a_normal_request(harnes
     finally:
         for sock in stuck:
             sock.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_defence_does_not_depend_on_the_number_of_threads(harness, serve):
+    """One request thread per worker, 50 stuck connections: the thread is never theirs."""
+    base = serve(harness, env={"RELEASE_HOST_THREADS": "1"})
+    stuck = _stuck_clients(base, STUCK_CONNECTIONS)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200
+        assert time.monotonic() - started < 1.0
+    finally:
+        for sock in stuck:
+            sock.close()
+
+
+def test_concurrent_requests_on_threads_each_get_a_working_connection(harness, serve):
+    """Reads and writes from many threads of one worker at once: every one succeeds, every write
+    is kept (the pool has a connection per thread; SQLite writers wait for the lock)."""
+    alice = harness.user("alice")
+    base = serve(harness, workers=1, env={"RELEASE_HOST_THREADS": "8"})
+    auth = (alice.username, alice.password)
+    token = requests.post(
+        f"{base}/api/v1/personal-access-tokens", json={"tokenNote": "t"}, auth=auth, timeout=30
+    )
+    headers = {"x-release-personal-token": token.json()["token"]}
+
+    def call(n: int) -> int:
+        if n % 2:
+            return requests.get(f"{base}/api/v1/profile", headers=headers, timeout=30).status_code
+        body = {"tokenNote": f"made in parallel {n}"}
+        return requests.post(
+            f"{base}/api/v1/personal-access-tokens", json=body, auth=auth, timeout=30
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(call, range(48)))
+    assert statuses == [201 if n % 2 == 0 else 200 for n in range(48)]
+    listed = requests.get(f"{base}/api/v1/personal-access-tokens", auth=auth, timeout=30).json()
+    assert len(listed) == 25
