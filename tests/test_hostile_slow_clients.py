@@ -1,6 +1,7 @@
 """Under real gunicorn with the shipped conf/gunicorn.conf.py: clients that open a connection and
 never finish their request headers do not stop the server from answering everyone else."""
 
+import base64
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -83,3 +84,40 @@ def test_concurrent_requests_on_threads_each_get_a_working_connection(harness, s
     assert statuses == [201 if n % 2 == 0 else 200 for n in range(48)]
     listed = requests.get(f"{base}/api/v1/personal-access-tokens", auth=auth, timeout=30).json()
     assert len(listed) == 25
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_headers_or_a_body_that_stop_arriving_are_cut_off(harness, serve):
+    """A client trickling header lines is disconnected after `header_timeout`; a body that stops
+    arriving is answered 408 after `body_timeout` (both 2 s in this worker, 10 s and 30 s by default)."""
+    harness.user("alice", password="alice-password")
+    base = serve(
+        harness, workers=1, env={"RELEASE_HOST_WORKER_CLASS": "tests.sample_plugins.quick_worker.QuickWorker"}
+    )
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\n")
+        started = time.monotonic()
+        with pytest.raises(OSError):  # the server closes; a write or the read then fails
+            for _ in range(20):
+                sock.sendall(b"X-Slow: 1\r\n")
+                time.sleep(0.5)
+                sock.setblocking(False)
+                try:
+                    if sock.recv(1) == b"":
+                        raise ConnectionResetError("closed by the server")
+                except BlockingIOError:
+                    pass
+                finally:
+                    sock.setblocking(True)
+        assert time.monotonic() - started < 8
+    credentials = base64.b64encode(b"alice:alice-password")
+    for framing in (b"Content-Length: 100\r\n\r\n{", b"Transfer-Encoding: chunked\r\n\r\n10\r\n{"):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/v1/personal-access-tokens HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\nAuthorization: Basic " + credentials + b"\r\n" + framing
+            )
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"The request body stopped arriving." in answer
