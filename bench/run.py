@@ -297,6 +297,8 @@ class DatabaseRun:
             result.server_cpu_s = cpu_used(server_cpu, server_after)
             result.database_cpu_s = cpu_used(database_cpu, database_after)
             results.setdefault(self.label(scenario, worker_class), []).append(result)
+            if scenario.min_seconds:
+                settle(server)
         time.sleep(0.5)
         with self.harness.db():
             updates = seed.updates_so_far(self.host.database) - before
@@ -401,6 +403,18 @@ class DatabaseRun:
             f"  in-process auth step p50 {row.auth_p50_us:.0f} µs, p99 {row.auth_p99_us:.0f} µs; "
             f"SQL per step: {sql}; worker RSS {' / '.join(f'{m:.0f}' for m in row.worker_rss_mib)} MiB"
         )
+
+
+def settle(server: Gunicorn, timeout: float = 60) -> None:
+    """Wait until the server's workers are idle: requests still running when wrk stops (bcrypt
+    ones take seconds, and a threaded worker runs several at once) would otherwise take the CPU
+    from whatever is measured next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_by_pid(server.worker_pids())
+        time.sleep(0.5)
+        if cpu_used(before, cpu_by_pid(server.worker_pids())) < 0.05:
+            return
 
 
 def seed_releases(harness: Harness) -> int:
