@@ -2,12 +2,17 @@
 never finish their request headers do not stop the server from answering everyone else."""
 
 import base64
+import os
 import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+
+from host.testing import PROJECT_ROOT
 
 STUCK_CONNECTIONS = 50
 PARTIAL_HEADERS = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
@@ -121,3 +126,40 @@ def test_headers_or_a_body_that_stop_arriving_are_cut_off(harness, serve):
             answer = sock.recv(4096)
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert b"The request body stopped arriving." in answer
+
+
+def _gunicorn_settings(conf_text: str, tmp_path, env: dict[str, str]) -> dict[str, str]:
+    conf = tmp_path / "host.toml"
+    conf.write_text(conf_text, encoding="utf-8")
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(PROJECT_ROOT / "conf" / "gunicorn.conf.py"),
+            "--print-config",
+        ]
+        + ["host.wsgi:app"],
+        env={**os.environ, "RELEASE_HOST_CONF": str(conf), **env},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert printed.returncode == 0, printed.stderr
+    pairs = (line.split(" = ", 1) for line in printed.stdout.splitlines() if " = " in line)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_threads_and_workers_come_from_the_configuration_then_the_environment(tmp_path):
+    toml = '[server]\nworkers = 3\nthreads = 5\nsecret_key = "k"\n'
+    settings = _gunicorn_settings(toml, tmp_path, {})
+    assert settings["worker_class"] == "host.gunicorn_worker.HeaderBufferingWorker"
+    assert (settings["workers"], settings["threads"]) == ("3", "5")
+    overridden = _gunicorn_settings(
+        toml, tmp_path, {"RELEASE_HOST_THREADS": "12", "RELEASE_HOST_WORKERS": "1"}
+    )
+    assert (overridden["workers"], overridden["threads"]) == ("1", "12")
+    old_model = _gunicorn_settings(toml, tmp_path, {"RELEASE_HOST_WORKER_CLASS": "sync"})
+    assert (old_model["worker_class"], old_model["threads"]) == ("sync", "1")
