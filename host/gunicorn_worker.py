@@ -30,40 +30,33 @@ class HeaderBufferingWorker(gthread.ThreadWorker):
     body_timeout = 30.0
 
     def handle(self, conn: gthread.TConn) -> Any:
-        if self.cfg.is_ssl or conn.is_http2:
+        if self.cfg.is_ssl or conn.is_http2 or _headers_complete(conn):
+            conn.headers_started = None
             return super().handle(conn)
-        state = _headers_state(conn)
-        if state == "incomplete":
-            started = getattr(conn, "headers_started", None)
-            if started is None:
-                conn.headers_started = started = time.monotonic()
-            if time.monotonic() - started > self.header_timeout:
-                return False  # gunicorn closes the connection
-            return gthread._DEFER
-        conn.headers_started = None
-        return super().handle(conn)
+        started = getattr(conn, "headers_started", None)
+        if started is None:
+            conn.headers_started = started = time.monotonic()
+        if time.monotonic() - started > self.header_timeout:
+            return False  # gunicorn closes the connection
+        return gthread._DEFER
 
     def handle_request(self, req: Any, conn: gthread.TConn) -> Any:
         conn.sock.settimeout(self.body_timeout)
         return super().handle_request(req, conn)
 
 
-def _headers_state(conn: gthread.TConn) -> str:
-    """ "complete" when a whole header block (or the connection's end) is readable without
-    waiting, "incomplete" otherwise."""
+def _headers_complete(conn: gthread.TConn) -> bool:
+    """True when a whole header block, or the connection's end, can be read without waiting."""
     parser = conn.parser
     buffered = parser.unreader.buf.getvalue() if parser is not None else b""
     try:
         peeked = conn.sock.recv(PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except (BlockingIOError, InterruptedError):
-        peeked = b"" if buffered else None
+        peeked = b""
     except OSError:
-        return "complete"  # let gunicorn meet the error and close
-    if peeked is None:
-        return "incomplete"
-    if not peeked and not buffered:
-        return "complete"  # the client closed: gunicorn reads the end and closes
-    data = buffered + peeked
-    if HEADER_END in data.lstrip(b"\r\n") or len(data) >= PEEK_BYTES:
-        return "complete"
-    return "incomplete"
+        return True  # gunicorn meets the error and closes
+    else:
+        if not peeked and not buffered:
+            return True  # the client closed: gunicorn reads the end and closes
+    data = (buffered + peeked).lstrip(b"\r\n")
+    return HEADER_END in data or len(data) >= PEEK_BYTES

@@ -10,7 +10,7 @@ from typing import Any
 
 import falcon
 
-from host.bodies import read_body
+from host.bodies import read_body, too_large
 
 log = logging.getLogger("release_host")
 
@@ -64,10 +64,7 @@ def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
     """The body as a JSON object, or a 400/413 that says what is wrong with it."""
     raw = read_body(req, limit)
     if raw is None:
-        raise falcon.HTTPContentTooLarge(
-            title="Request body too large",
-            description=f"The request body is larger than {limit} bytes.",
-        )
+        raise too_large(limit)
     if not raw.strip():
         raise bad_request("A JSON object is required as the request body.")
     try:
