@@ -3,9 +3,12 @@ Content-Length, on the tokens API, the releases API and the webhooks receiver, u
 size limits (the in-process test client cannot send chunked bodies)."""
 
 import json
+import re
 import socket
+from urllib.parse import urlencode
 
 import pytest
+import requests
 
 ENDPOINTS = "/api/v1/config/webhook-endpoints"
 LIMIT = 4096
@@ -57,6 +60,19 @@ def test_chunked_json_is_read_by_tokens_templates_and_webhooks(harness, serve):
     assert status == 200
     stored = harness.call("GET", f"{ENDPOINTS}/{created['id']}/requests", as_user=admin).json
     assert json.loads(stored[0]["body"]) == {"ref": "refs/heads/main"}
+
+
+def test_a_chunked_login_form_logs_in(harness, serve):
+    """Form bodies go through Falcon's own media handling, which only knows Content-Length."""
+    root = harness.user("root", roles=("admin",))
+    base = serve(harness, workers=1)
+    page = requests.get(f"{base}/login", timeout=30)
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)
+    cookie = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
+    form = urlencode({"username": "root", "password": root.password, "login_csrf": token}).encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    status, _ = chunked(base, "/login", form, headers)
+    assert status == 303
 
 
 def test_a_chunked_body_over_the_limit_is_413(harness, serve):
