@@ -2,6 +2,7 @@
 
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
+from host.bodies import read_body
 from host.config import Config, load_config
 from host.credentials import TOKEN_HEADER, Presented, basic_credentials
 from host.credentials import presented as presented_credentials
@@ -67,6 +68,7 @@ __all__ = [
     "hookimpl",
     "iso",
     "json_body",
+    "read_body",
     "render_page",
     "presented_credentials",
     "same",

@@ -45,7 +45,10 @@ class Host:
         self.pm = pm
         self.context = context
         self.secrets = Secrets(ensure_secret_key(config))
-        self.database: peewee.Database = storage.open_database(config.database_url)
+        # a connection per request thread, and a few for plugins' background threads
+        self.database: peewee.Database = storage.open_database(
+            config.database_url, connections=config.threads + 4
+        )
         storage.bind(self.database)
         self._settings: dict[str, Any] = self._parse_settings()
         self.permissions: dict[str, Permission] = self._collect_permissions()
@@ -244,15 +247,21 @@ class App(falcon.App):
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
+    from host import logsafe
+    from host.bodies import ChunkedBodyMiddleware
     from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
+    from host.security_headers import SecurityHeadersMiddleware
 
+    logsafe.install()
     config = config or load_config()
     pm = make_plugin_manager(config)
     host = Host(config, pm, context=context)
     app = App(
         middleware=[
+            SecurityHeadersMiddleware(),
             BodyLimitMiddleware(config.max_body_bytes),
+            ChunkedBodyMiddleware(config.max_body_bytes),
             ConnectionMiddleware(host),
             TextMiddleware(),
             AuthMiddleware(host),

@@ -60,6 +60,8 @@ def cmd_serve(host: Host, args: argparse.Namespace) -> int:
     os.environ.setdefault("RELEASE_HOST_BIND", args.bind or host.config.bind)
     if args.workers:
         os.environ["RELEASE_HOST_WORKERS"] = str(args.workers)
+    if args.threads:
+        os.environ["RELEASE_HOST_THREADS"] = str(args.threads)
     print(f"Serving on http://{os.environ['RELEASE_HOST_BIND']}", flush=True)
     sys.stdout.flush()
     os.execv(sys.executable, argv)
@@ -110,6 +112,7 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="apply migrations and run the server under gunicorn")
     serve.add_argument("--bind", help="address:port (default from the configuration, 127.0.0.1:5516)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes")
+    serve.add_argument("--threads", type=int, help="request threads per worker (default 8)")
     serve.add_argument("--gunicorn-conf", help="gunicorn configuration file")
     serve.set_defaults(handler=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)

@@ -70,6 +70,7 @@ class Config:
 
     bind: str = "127.0.0.1:5516"
     workers: int = 2
+    threads: int = 8
     secret_key: str | None = None
     database_url: str = "sqlite:///var/release-host.db"
     production: bool = False
@@ -94,6 +95,7 @@ class Config:
         shown = {
             "bind": self.bind,
             "workers": self.workers,
+            "threads": self.threads,
             "secret_key": self.secret_key,
             "database_url": _redact_url(self.database_url),
             "production": self.production,
@@ -172,6 +174,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     config = Config(
         bind=env.get("RELEASE_HOST_BIND", server.get("bind", Config.bind)),
         workers=int(env.get("RELEASE_HOST_WORKERS", server.get("workers", Config.workers))),
+        threads=int(env.get("RELEASE_HOST_THREADS", server.get("threads", Config.threads))),
         secret_key=env.get("RELEASE_HOST_SECRET_KEY", server.get("secret_key")),
         database_url=env.get("RELEASE_HOST_DATABASE_URL", server.get("database_url", Config.database_url)),
         production=_truthy(env.get("RELEASE_HOST_PRODUCTION", server.get("production", False))),
@@ -222,7 +225,7 @@ def ensure_secret_key(config: Config) -> str:
 def _create_key_file(key_file: Path) -> None:
     """Write the key in full under a temporary name, then link it into place: gunicorn workers
     starting together all end up reading the one complete key, whoever wins."""
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")
     try:
         with os.fdopen(fd, "w") as fh:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import os
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from typing import Any, overload
 
 import peewee
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledSqliteDatabase
 
 _current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
     "release_host_database", default=None
@@ -66,6 +69,31 @@ SQLITE_PRAGMAS = {
 }
 
 
+class PrivateSqliteDatabase(PooledSqliteDatabase):
+    """SQLite whose files only their owner can read: they hold password hashes and payloads."""
+
+    def _connect(self) -> Any:
+        if self.database != ":memory:" and not self.database.startswith("file:"):
+            make_private(self.database)
+        return super()._connect()
+
+
+def make_private(path: str) -> None:
+    """Create the database file 0600 (its folder 0700) before SQLite would create it 0644, and
+    take group and other access away from an existing one. SQLite gives the `-wal` and `-shm`
+    files it makes later the main file's mode; ones left over from before are tightened too."""
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(OSError):
+            mode = os.stat(name).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+
+
 class BaseModel(peewee.Model):
     """Base class for every table, the host's and plugins'."""
 
@@ -77,8 +105,14 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
-def open_database(url: str) -> peewee.Database:
-    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet."""
+POOL_WAIT_SECONDS = 10
+
+
+def open_database(url: str, connections: int = 8) -> peewee.Database:
+    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet.
+
+    `connections`: the pool's size, at least the worker's request threads plus its background
+    threads; a thread finding every connection in use waits for one (POOL_WAIT_SECONDS at most)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
@@ -86,15 +120,21 @@ def open_database(url: str) -> peewee.Database:
     if base == "sqlite":
         # A pooled connection may be reused by another thread (a worker thread next to the
         # request thread); each is used by one thread at a time, so sqlite3's check is lifted.
-        db = connect_url(
-            f"sqlite+pool://{rest}",
-            pragmas=SQLITE_PRAGMAS,
-            max_connections=8,
-            stale_timeout=300,
-            check_same_thread=False,
-        )
+        options = {
+            "pragmas": SQLITE_PRAGMAS,
+            "max_connections": connections,
+            "stale_timeout": 300,
+            "timeout": POOL_WAIT_SECONDS,
+            "check_same_thread": False,
+        }
+        db = PrivateSqliteDatabase(**{**options, **parse_url(f"sqlite://{rest}")})
     elif base in {"postgres", "postgresql"}:
-        db = connect_url(f"postgresql+pool://{rest}", max_connections=16, stale_timeout=300)
+        db = connect_url(
+            f"postgresql+pool://{rest}",
+            max_connections=connections,
+            stale_timeout=300,
+            timeout=POOL_WAIT_SECONDS,
+        )
     else:
         raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:/// or postgresql://")
     db.autoconnect = False

@@ -10,6 +10,8 @@ from typing import Any
 
 import falcon
 
+from host.bodies import read_body, too_large
+
 log = logging.getLogger("release_host")
 
 
@@ -71,12 +73,9 @@ def install_error_handling(app: falcon.App) -> None:
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
     """The body as a JSON object, or a 400/413/415 that says what is wrong with it."""
     require_json_type(req)
-    raw = req.bounded_stream.read(limit + 1)
-    if len(raw) > limit:
-        raise falcon.HTTPContentTooLarge(
-            title="Request body too large",
-            description=f"The request body is larger than {limit} bytes.",
-        )
+    raw = read_body(req, limit)
+    if raw is None:
+        raise too_large(limit)
     if not raw.strip():
         raise bad_request("A JSON object is required as the request body.")
     try:
