@@ -16,6 +16,7 @@ from host.permissions import ADMIN, Permission
 from host.responses import bad_request, json_body
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
+from host.usernames import UsernameError, check_username, username_key
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
@@ -40,9 +41,11 @@ __all__ = [
     "Secrets",
     "StartupError",
     "User",
+    "UsernameError",
     "bad_request",
     "actor_for",
     "basic_credentials",
+    "check_username",
     "create_app",
     "create_tables",
     "create_user",
@@ -62,5 +65,6 @@ __all__ = [
     "start_session",
     "static_url",
     "to_db",
+    "username_key",
     "write_transaction",
 ]

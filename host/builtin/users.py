@@ -11,6 +11,7 @@ import peewee
 
 from host import accounts, users
 from host.actors import USER_SOURCES, Actor
+from host.builtin.username_keys import m002_username_keys
 from host.credentials import basic_credentials
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
@@ -48,7 +49,10 @@ def _m001_users(db: peewee.Database) -> None:
 
 @hookimpl
 def register_migrations(host):
-    return [Migration("m001_users_and_roles", _m001_users)]
+    return [
+        Migration("m001_users_and_roles", _m001_users),
+        Migration("m002_username_keys", m002_username_keys),
+    ]
 
 
 @hookimpl(trylast=True)
@@ -186,12 +190,20 @@ def cmd_users(host, args: argparse.Namespace) -> int:
     if action == "list":
         for user in users.User.select().order_by(users.User.username):
             state = "enabled" if user.enabled else "disabled"
+            if user.username_key is None:
+                state += " (looks like an older user: rename it to enable it)"
             print(f"{user.username}\t{user.source}\t{state}\t{','.join(users.roles_of(user))}")
         return 0
     if action == "create":
         _create(host, args)
         return 0
     user = _find(args.username)
+    if action == "enable" and user.username_key is None:
+        other = users.look_alike(user.username, exclude=user.id)
+        raise _fail(
+            f"user {user.username!r} looks like {other.username if other else 'another user'!r}; "
+            "give it another name with `release-host users rename` first"
+        )
     if action in ("disable", "enable"):
         accounts.set_enabled(host, user, action == "enable")
         print(f"{action}d user {user.username}")
@@ -203,6 +215,13 @@ def cmd_users(host, args: argparse.Namespace) -> int:
         print(f"revoked role {args.role} from {user.username}")
     elif action == "set-password":
         _set_password(host, user, args)
+    elif action == "rename":
+        old = user.username
+        try:
+            users.rename_user(user, args.new_name)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        print(f"renamed user {old} to {user.username}")
     return 0
 
 
@@ -236,6 +255,9 @@ def register_commands(host, subparsers):
         g = sub.add_parser(name, help=f"{name} a role")
         g.add_argument("username")
         g.add_argument("role")
+    rename = sub.add_parser("rename", help="give a user another name (roles and tokens stay)")
+    rename.add_argument("username")
+    rename.add_argument("new_name")
     setpw = sub.add_parser("set-password", help="set an internal user's password")
     setpw.add_argument("username")
     setpw.add_argument("--password", action="store_true", help="prompt for a password")
