@@ -2,6 +2,7 @@
 
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
+from host.arguments import number_argument
 from host.config import Config, load_config
 from host.credentials import basic_credentials
 from host.crypto import Secrets, same
@@ -62,6 +63,7 @@ __all__ = [
     "render_page",
     "same",
     "load_config",
+    "number_argument",
     "start_session",
     "static_url",
     "to_db",
