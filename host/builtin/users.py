@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 import falcon
 import peewee
@@ -131,6 +132,8 @@ def _read_password(args: argparse.Namespace) -> str | None:
             raise _fail(f"environment variable {name} (--password-env) is not set")
         return os.environ[name]
     if getattr(args, "password", False):
+        if not sys.stdin.isatty():  # getpass would warn, then read the password with echo
+            raise _fail("--password asks on a terminal and there is none here: use --password-env NAME")
         try:
             return getpass.getpass("Password: ")
         except EOFError:
