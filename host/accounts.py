@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from host.db import write_transaction
 from host.passwords import hash_password
 from host.sessions import LOGIN_PERMISSION, end_user_sessions
-from host.users import Role, User, actor_for
+from host.usernames import UsernameError
+from host.users import Role, User, actor_for, look_alike
 from host.users import revoke_role as _revoke_role
 
 if TYPE_CHECKING:
@@ -29,7 +30,16 @@ def set_password(host: Host, user: User, password: str) -> None:
 
 
 def set_enabled(host: Host, user: User, enabled: bool) -> None:
-    """Enable or disable; disabling ends the sessions (tokens are refused by `enabled` itself)."""
+    """Enable or disable; disabling ends the sessions (tokens are refused by `enabled` itself).
+
+    A look-alike that migration m002 disabled (no key) is enabled only once it is renamed.
+    """
+    if enabled and user.username_key is None:
+        other = look_alike(user.username, exclude=user.id)
+        raise UsernameError(
+            f"User {user.username!r} looks like {other.username if other else 'another user'!r}; "
+            "give it another name first (`release-host users rename`)."
+        )
     with write_transaction():
         User.update(enabled=enabled).where(User.id == user.id).execute()
         if not enabled:

@@ -4,10 +4,10 @@ A person reads a username, so two names that look alike are one name: names are 
 their key (NFKC normalisation and case folding: `Admin`, `ＡＤＭＩＮ` and `admin` are one key),
 and a new name whose Unicode TR39 skeleton equals an existing one's (`аdmin` with a Cyrillic
 `а`, `rnary` beside `mary`, `caroI` beside `carol`) is refused; both are unique columns of
-`host_users`. A name is written
-in one script (TR39 "highly restrictive": Latin, or Latin with the Han/Kana/Hangul combinations
-of Chinese, Japanese and Korean, plus common digits and punctuation), without whitespace,
-control or invisible characters, and without `:`, which ends the username in Basic credentials.
+`host_users`. A name is written in one script (TR39 "highly restrictive": one script, or Latin
+with the Han/Kana/Hangul combinations of Chinese, Japanese and Korean, plus common digits and
+punctuation), without whitespace, control or invisible characters, and without `:`, which ends
+the username in Basic credentials.
 
 ICU implements TR39 (skeletons and restriction levels); PyICU exposes it as `icu.SpoofChecker`.
 """

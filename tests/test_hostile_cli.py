@@ -119,10 +119,10 @@ def test_no_configuration_anywhere_is_a_clear_error(tmp_path, monkeypatch):
         config.load_config(env={})
 
 
-def test_an_unmigrated_database_says_to_migrate(tmp_path):
+def test_an_unmigrated_database_says_to_migrate(tmp_path, database_url):
     conf = tmp_path / "conf" / "host.toml"
     conf.parent.mkdir()
-    conf.write_text("[plugins]\nenabled = []\n")
+    conf.write_text(f'[server]\ndatabase_url = "{database_url}"\n[plugins]\nenabled = []\n')
     refused(
         release_host("users", "list", cwd=tmp_path, conf=conf),
         "database not migrated: run `release-host migrate`",

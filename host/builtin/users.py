@@ -201,14 +201,11 @@ def cmd_users(host, args: argparse.Namespace) -> int:
         _create(host, args)
         return 0
     user = _find(args.username)
-    if action == "enable" and user.username_key is None:
-        other = users.look_alike(user.username, exclude=user.id)
-        raise _fail(
-            f"user {user.username!r} looks like {other.username if other else 'another user'!r}; "
-            "give it another name with `release-host users rename` first"
-        )
     if action in ("disable", "enable"):
-        accounts.set_enabled(host, user, action == "enable")
+        try:
+            accounts.set_enabled(host, user, action == "enable")
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
         print(f"{action}d user {user.username}")
     elif action == "grant":
         users.grant_role(user, _role(args.role))

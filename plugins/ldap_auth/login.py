@@ -80,12 +80,12 @@ def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -
             )
             for role in settings.default_roles:
                 grant_role(user, ensure_role(role))
-    except UsernameError as exc:
+    except (ValueError, peewee.IntegrityError) as exc:
+        user = find_user(username)
+        if user is not None and user.source == LDAP:
+            return user  # another worker provisioned it first
         log.warning("no local account for LDAP user %r: %s", username, exc)
         return None
-    except (ValueError, peewee.IntegrityError):
-        user = find_user(username)
-        return user if user is not None and user.source == LDAP else None
     log.info("created local account %s for an LDAP user", username)
     return user
 
