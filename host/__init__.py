@@ -4,7 +4,8 @@ from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
 from host.arguments import number_argument
 from host.config import Config, load_config
-from host.credentials import basic_credentials
+from host.credentials import TOKEN_HEADER, Presented, basic_credentials
+from host.credentials import presented as presented_credentials
 from host.crypto import Secrets, same
 from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, write_transaction
 from host.errors import AuthenticationFailed, StartupError
@@ -14,9 +15,11 @@ from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
-from host.responses import bad_request, json_body
+from host.query import query_int
+from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
+from host.settings import PluginSettings
 from host.usernames import UsernameError, check_username, username_key
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
@@ -28,6 +31,8 @@ __all__ = [
     "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
+    "PluginSettings",
+    "Presented",
     "Actor",
     "AuthenticationFailed",
     "BaseModel",
@@ -41,6 +46,7 @@ __all__ = [
     "Route",
     "Secrets",
     "StartupError",
+    "TOKEN_HEADER",
     "User",
     "UsernameError",
     "bad_request",
@@ -61,12 +67,15 @@ __all__ = [
     "iso",
     "json_body",
     "render_page",
+    "presented_credentials",
     "same",
     "load_config",
     "number_argument",
+    "query_int",
     "start_session",
     "static_url",
     "to_db",
+    "unsafe_text",
     "username_key",
     "write_transaction",
 ]

@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import falcon
 import peewee
 import pluggy
+from pluggy import HookImpl
 
 from host import db as storage
 from host.actors import Actor
 from host.config import Config, ensure_secret_key, load_config
+from host.credentials import presented
 from host.crypto import Secrets
 from host.errors import StartupError
 from host.events import Event
 from host.migrations import Migration, apply_migrations
 from host.navigation import NavLink
-from host.permissions import Permission, decide
+from host.permissions import Permission, decide, refusal
 from host.plugins import make_plugin_manager
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.settings import parse_settings, settings_as_dict
 
 log = logging.getLogger("release_host")
+
+
+def call_impl(impl: HookImpl, **arguments: Any) -> Any:
+    """Call one hook implementation with just the arguments it names, as pluggy itself does, so
+    `def register_routes():` or `def handle_event(event):` work as the plugin guide promises."""
+    return impl.function(*(arguments[name] for name in impl.argnames))
 
 
 class Host:
@@ -36,11 +47,13 @@ class Host:
         self.secrets = Secrets(ensure_secret_key(config))
         self.database: peewee.Database = storage.open_database(config.database_url)
         storage.bind(self.database)
+        self._settings: dict[str, Any] = self._parse_settings()
         self.permissions: dict[str, Permission] = self._collect_permissions()
         self.routes: dict[str, tuple[str, Route]] = self._collect_routes()
         self.models: list[type[peewee.Model]] = [
             m for _, models in self._per_plugin("register_models") for m in models
         ]
+        self._secret_shapes = self._collect_secret_patterns()
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook one implementation at a time, in registration order,
@@ -48,10 +61,30 @@ class Host:
         caller = getattr(self.pm.hook, hook_name)
         answers = []
         for impl in caller.get_hookimpls():
-            result = impl.function(host=self)
+            result = call_impl(impl, host=self)
             if result:
                 answers.append((impl.plugin_name, list(result)))
         return answers
+
+    def _parse_settings(self) -> dict[str, Any]:
+        parsed = {}
+        for impl in self.pm.hook.register_settings.get_hookimpls():
+            kind = call_impl(impl, host=self)
+            if kind is not None:
+                name = impl.plugin_name
+                parsed[name] = parse_settings(name, kind, self.config.plugin(name))
+        return parsed
+
+    def settings(self, plugin: str) -> Any:
+        """The plugin's parsed `[plugins.NAME]` table (see the `register_settings` hook)."""
+        try:
+            return self._settings[plugin]
+        except KeyError:
+            raise StartupError(f"plugin {plugin!r} declares no settings (register_settings)") from None
+
+    def settings_shown(self) -> dict[str, Any]:
+        """Every plugin's parsed settings with their defaults, as plain values."""
+        return {name: settings_as_dict(value) for name, value in self._settings.items()}
 
     def _collect_permissions(self) -> dict[str, Permission]:
         found: dict[str, Permission] = {}
@@ -91,6 +124,23 @@ class Host:
                 routes[route.template] = (plugin, route)
         return routes
 
+    def _collect_secret_patterns(self) -> re.Pattern[str] | None:
+        patterns = []
+        for plugin, found in self._per_plugin("secret_patterns"):
+            for pattern in found:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise StartupError(
+                        f"plugin {plugin!r}: secret pattern {pattern!r} is invalid: {exc}"
+                    ) from None
+                patterns.append(f"(?:{pattern})")
+        return re.compile("|".join(patterns)) if patterns else None
+
+    def redact(self, text: str, replacement: str = "********") -> str:
+        """`text` with everything shaped like a secret some plugin issues replaced."""
+        return self._secret_shapes.sub(replacement, text) if self._secret_shapes else text
+
     def migrations(self) -> list[tuple[str, Migration]]:
         return [(plugin, step) for plugin, steps in self._per_plugin("register_migrations") for step in steps]
 
@@ -106,9 +156,11 @@ class Host:
         return self.config.plugin(name)
 
     def authenticate(self, req: falcon.Request) -> Actor | None:
-        """Run the authentication chain once per request; raises `AuthenticationFailed`."""
+        """Run the authentication chain once per request; raises `AuthenticationFailed`, also for
+        a request that presents two different credentials."""
         if getattr(req.context, "authenticated", False):
             return req.context.actor
+        presented(req)
         actor = self.pm.hook.actor_from_request(host=self, req=req)
         if actor is not None:
             self.pm.hook.validate_actor(host=self, actor=actor, req=req)
@@ -120,6 +172,36 @@ class Host:
         """Where every permission is decided (see `host.permissions.decide`)."""
         return decide(self, actor, permission, resource)
 
+    def require(self, actor: Actor | None, permission: str, resource: str | None = None) -> None:
+        """`allowed`, or the product's 403 for a check a route's declaration cannot express."""
+        if not self.allowed(actor, permission, resource):
+            raise falcon.HTTPForbidden(title="Forbidden", description=refusal(permission, resource))
+
+    def credential_info(self, credential_id: str) -> dict[str, Any] | None:
+        """What the plugin that issued a credential (an `Actor.credential_id`) says about it."""
+        return self.pm.hook.credential_info(host=self, credential_id=credential_id)
+
+    def credential_status(self, secret: str) -> dict[str, Any] | None:
+        """What the plugin whose credentials look like `secret` says of its state, without using
+        it (`credential_status` hook): for a secret someone wants to keep, such as a webhook's."""
+        return self.pm.hook.credential_status(host=self, secret=secret)
+
+    @contextmanager
+    def connection(self) -> Iterator[peewee.Database]:
+        """The thread's open connection (a request's), or one opened here and closed afterwards.
+
+        peewee's `connection_context()` closes a connection it did not open, which would break
+        the request around it; this only closes what it opened, so it nests anywhere.
+        """
+        opened = self.database.is_closed()
+        if opened:
+            self.database.connect()
+        try:
+            yield self.database
+        finally:
+            if opened and not self.database.is_closed():
+                self.database.close()
+
     def emit(
         self, name: str, payload: Mapping[str, Any], actor: Actor | None = None, source: str = ""
     ) -> list[Any]:
@@ -128,7 +210,7 @@ class Host:
         results = []
         for impl in reversed(self.pm.hook.handle_event.get_hookimpls()):
             try:
-                result = impl.function(host=self, event=event)
+                result = call_impl(impl, host=self, event=event)
             except Exception:
                 log.exception("plugin %s failed handling event %s", impl.plugin_name, name)
                 continue

@@ -96,7 +96,7 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
 
 
 def cmd_config(host: Host, args: argparse.Namespace) -> int:
-    print(json.dumps(host.config.redacted(), indent=2))
+    print(json.dumps(host.config.redacted(host.settings_shown()), indent=2))
     return 0
 
 

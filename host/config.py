@@ -50,8 +50,9 @@ class Config:
         """The `[plugins.NAME]` table, empty when absent."""
         return self.plugin_settings.get(name, {})
 
-    def redacted(self) -> dict[str, Any]:
-        """The configuration as it may be shown: every secret-looking value masked."""
+    def redacted(self, parsed_plugins: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The configuration as it may be shown: every secret-looking value masked; plugins'
+        tables as parsed (defaults included) where `parsed_plugins` has them."""
         shown = {
             "bind": self.bind,
             "workers": self.workers,
@@ -64,7 +65,11 @@ class Config:
             "secure_cookies": self.secure_cookies,
             "var_dir": str(self.var_dir),
             "source": str(self.source) if self.source else None,
-            "plugins": {"enabled": list(self.enabled_plugins), **self.plugin_settings},
+            "plugins": {
+                "enabled": list(self.enabled_plugins),
+                **self.plugin_settings,
+                **(parsed_plugins or {}),
+            },
         }
         return _redact(shown)
 

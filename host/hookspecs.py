@@ -40,6 +40,20 @@ def register_permissions(host: Host) -> list[Permission] | None:
 
 
 @hookspec
+def register_settings(host: Host) -> type | None:
+    """The type of this plugin's `[plugins.NAME]` table, parsed once at startup.
+
+    Return a `msgspec.Struct` subclass whose fields have defaults (and `msgspec.Meta` bounds
+    where they need them); a cross-field rule goes in its `__post_init__`, raising ValueError.
+    The host refuses unknown keys and wrong types with one line naming the plugin and the key,
+    then hands the parsed object to every hook through `host.settings(NAME)`.
+
+    :param host: the host being built (its settings are not parsed yet).
+    :return: the settings type, or None when the plugin has no settings.
+    """
+
+
+@hookspec
 def register_routes(host: Host) -> list[Route] | None:
     """Declare this plugin's routes, each with the access every HTTP method requires.
 
@@ -110,11 +124,28 @@ def authenticate_password(host: Host, username: str, password: str) -> Any | Non
 def credential_info(host: Host, credential_id: str) -> dict[str, Any] | None:
     """Describe a credential (such as a personal access token) by the id found in `actor.credential_id`.
 
-    The plugin that issued it answers `{"id", "userId", "username", "name", "kind"}`; others
-    return None. Lets plugins attach rules to credentials they did not issue.
+    The plugin that issued it answers `{"id", "userId", "username", "name", "kind"}`, and may
+    add `"state"` (as `credential_status` says it) and `"expiresAt"` (ISO 8601 or None); others
+    return None, as does the issuer for a deleted credential. Lets plugins attach rules to
+    credentials they did not issue.
 
     :param host: the running host.
     :param credential_id: the id as the issuing plugin gave it.
+    """
+
+
+@hookspec(firstresult=True)
+def credential_status(host: Host, secret: str) -> dict[str, Any] | None:
+    """Say what state a secret someone wants to keep for later is in, without using it.
+
+    The plugin whose credentials have this form answers `{"state", "message", "id"}`: `state`
+    is "active", "expired", "deleted", "disabled" (its owner may not use it) or "unknown" (the
+    form is right, the server never issued it); `message` says so for a person, never repeating
+    the secret; `id` is what `credential_info` takes (None when unknown). Others return None.
+    Nothing is written (no audit record, no last-used time).
+
+    :param host: the running host.
+    :param secret: the secret as it would be presented (such as an `rpa_…` token).
     """
 
 
@@ -183,4 +214,17 @@ def handle_event(host: Host, event: Event) -> Any:
 
     :param host: the running host.
     :param event: what happened.
+    """
+
+
+@hookspec
+def secret_patterns(host: Host) -> list[str] | None:
+    """Regular expressions matching the secrets this plugin issues, whoever holds them.
+
+    The host joins them into `host.redact(text)`, which every plugin uses to keep such values
+    out of what it stores, emits, logs or shows (a webhook caller may echo a token it did not
+    present). Anchor them on what is distinctive (a prefix, a length) so ordinary text is kept.
+
+    :param host: the running host.
+    :return: a list of regular-expression strings.
     """

@@ -10,7 +10,9 @@ from urllib.parse import quote
 import falcon
 import peewee
 
+from host.credentials import presented
 from host.errors import AuthenticationFailed
+from host.origins import refuse_foreign_origin
 from host.permissions import refusal
 from host.responses import unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS
@@ -88,7 +90,7 @@ class AuthMiddleware:
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
     ) -> None:
-        if resource is None or req.method == "OPTIONS":
+        if resource is None:
             return
         declared = self.host.routes.get(req.uri_template)
         if declared is None:
@@ -96,13 +98,19 @@ class AuthMiddleware:
         _, route = declared
         req.context.route = route
         access = route.access.get(req.method)
-        if access is None or access == PUBLIC:
-            return
-        if req.method in UNSAFE_METHODS and req.get_header("Sec-Fetch-Site") == "cross-site":
-            raise falcon.HTTPForbidden(
-                title="Forbidden", description="Cross-site requests may not change anything here."
+        if access is None:
+            if req.method == "OPTIONS":
+                return  # Falcon's own answer: the Allow header, nothing else
+            raise falcon.HTTPMethodNotAllowed(
+                sorted(route.access),
+                title="Method Not Allowed",
+                description=f"{req.method} is not allowed here; allowed: {', '.join(sorted(route.access))}.",
             )
+        if access == PUBLIC:
+            return
         try:
+            if req.method in UNSAFE_METHODS:
+                refuse_foreign_origin(req)
             actor = self.host.authenticate(req)
         except AuthenticationFailed as exc:
             raise falcon.HTTPUnauthorized(
@@ -111,7 +119,7 @@ class AuthMiddleware:
         if actor is None:
             if route.page:
                 raise falcon.HTTPSeeOther(f"/login?next={quote(req.relative_uri, safe='')}")
-            if _has_credentials(req):
+            if presented(req).any:
                 raise falcon.HTTPUnauthorized(
                     title="Unauthorized",
                     description="These credentials are not accepted here.",
@@ -125,7 +133,3 @@ class AuthMiddleware:
         target = route.object_of(params) if route.object_of else None
         if not self.host.allowed(actor, access, target):
             raise falcon.HTTPForbidden(title="Forbidden", description=refusal(access, target))
-
-
-def _has_credentials(req: falcon.Request) -> bool:
-    return bool(req.get_header("Authorization") or req.get_header("x-release-personal-token"))

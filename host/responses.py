@@ -36,10 +36,18 @@ def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str,
 
 
 def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
-    title = exc.title or exc.status
-    if title[:3].isdigit():
-        title = title[4:] or title
-    _render(req, resp, exc.status, title, exc.description or title)
+    """One shape for every error: `error` is the status's reason phrase ("Bad Request", whatever
+    title Falcon or a plugin chose, such as Falcon's "Invalid parameter"), `message` says why."""
+    status = falcon.code_to_http_status(exc.status)
+    phrase = status[4:] or status
+    title = exc.title if exc.title not in (None, status, phrase) else None
+    _render(req, resp, status, phrase, exc.description or title or _DEFAULT_MESSAGES.get(status[:3], phrase))
+
+
+_DEFAULT_MESSAGES = {
+    "404": "Nothing is at this address.",
+    "405": "This address does not accept this HTTP method.",
+}
 
 
 def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
@@ -59,7 +67,8 @@ def install_error_handling(app: falcon.App) -> None:
 
 
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
-    """The body as a JSON object, or a 400/413 that says what is wrong with it."""
+    """The body as a JSON object, or a 400/413/415 that says what is wrong with it."""
+    require_json_type(req)
     raw = req.bounded_stream.read(limit + 1)
     if len(raw) > limit:
         raise falcon.HTTPContentTooLarge(
@@ -80,6 +89,21 @@ def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
+
+
+def require_json_type(req: falcon.Request) -> None:
+    """415 unless the body is declared JSON: a browser form (`enctype="text/plain"`) cannot send
+    that type to another origin without CORS consent, so this also shuts out form-based CSRF."""
+    media = (req.content_type or "").split(";")[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    raise falcon.HTTPUnsupportedMediaType(
+        title="Unsupported Media Type",
+        description=(
+            "The request body must be JSON sent with Content-Type: application/json"
+            + (f" (this request says {media[:100]})." if media else " (this request names no type).")
+        ),
+    )
 
 
 def bad_request(message: str) -> falcon.HTTPBadRequest:

@@ -6,14 +6,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from falcon.constants import COMBINED_METHODS
+
 PUBLIC = "public"
 """No authentication: anyone may call (health, login page, webhook receivers)."""
 
 AUTHENTICATED = "authenticated"
 """Any authenticated caller, whatever their permissions."""
 
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+HTTP_METHODS = tuple(COMBINED_METHODS)
+"""Every method Falcon routes to an `on_<method>` responder (WebDAV and custom ones included)."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+UNSAFE_METHODS = frozenset(m for m in HTTP_METHODS if m not in SAFE_METHODS)
 
 
 @dataclass(frozen=True)

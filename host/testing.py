@@ -298,8 +298,11 @@ class Harness:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> falcon.testing.Result:
-        """Call the app in-process with a PAT, a user's password, or nothing."""
+        """Call the app in-process with a PAT, a user's password, or nothing; a raw `body` is sent
+        as JSON unless `headers` name another Content-Type."""
         all_headers = dict(headers or {})
+        if "body" in kwargs and not any(name.lower() == "content-type" for name in all_headers):
+            all_headers["Content-Type"] = "application/json"
         if token is not None:
             all_headers.update(token_headers(token, token_style))
         if as_user is not None:

@@ -11,10 +11,11 @@ import logging
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
-from host import ADMIN, Actor, BaseModel, Event, NavLink, database
-from host.testing import basic_auth
+from host import ADMIN, Actor, BaseModel, Config, Event, NavLink, StartupError, create_app, database
+from host.testing import TEST_SECRET_KEY, basic_auth
 
 P = "tests.sample_plugins."
 ROUTES = P + "hooks_routes"
@@ -420,3 +421,78 @@ def test_hook_handle_event_receives_pat_events(make_host):
     created = next(e for h, e in hooks_events.SEEN if h is harness.host and e.name == "pat.created")
     assert created.actor is not None and created.actor.username == "owner"
     assert json.dumps(dict(created.payload), default=str)
+
+
+def test_hook_secret_patterns_redact_what_every_plugin_issues(make_host):
+    harness = make_host(plugins=["pat_auth", P + "hooks_reduced"])
+    root = harness.user("root", roles=(ADMIN,))
+    pat = harness.token(root)
+    text = f"token {pat}, reduced-secret-7, and rpa_short stays"
+    assert harness.host.redact(text) == "token ********, ********, and rpa_short stays"
+    assert harness.host.redact(text, "[x]") == "token [x], [x], and rpa_short stays"
+
+
+def test_hook_secret_patterns_none_leaves_text_alone(make_host):
+    harness = make_host(plugins=[])
+    assert harness.host.redact("rpa_" + "a" * 40) == "rpa_" + "a" * 40
+
+
+def test_hook_secret_patterns_invalid_expression_stops_startup(tmp_path):
+    config = Config(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        secret_key=TEST_SECRET_KEY,
+        var_dir=tmp_path / "var",
+        enabled_plugins=[P + "hooks_bad_secret_pattern"],
+    )
+    with pytest.raises(
+        StartupError, match="hooks_bad_secret_pattern.*secret pattern '\\(unclosed' is invalid"
+    ):
+        create_app(config, context="test")
+
+
+SETTINGS_PLUGIN = P + "hooks_settings"
+
+
+def test_hook_register_settings_parsed_once_and_handed_to_every_request(make_host):
+    from tests.sample_plugins import hooks_settings
+
+    hooks_settings.PARSED.clear()
+    harness = make_host(
+        plugins=[SETTINGS_PLUGIN], settings={SETTINGS_PLUGIN: {"greeting": "hi", "repeat": "2"}}
+    )
+    for _ in range(3):
+        assert harness.call("GET", "/api/v1/greet").json == {"greeting": "hi hi"}
+    assert len(hooks_settings.PARSED) == 1, "parsed at startup only, not per request"
+    assert harness.host.settings(SETTINGS_PLUGIN).api_token == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"greting": "hi"}, "unknown setting(s) greting; known: api_token, greeting, repeat"),
+        ({"repeat": 9}, "repeat: Expected `int` <= 5"),
+        ({"repeat": "often"}, "repeat: Expected `int`, got `str`"),
+        ({"greeting": ["hi"]}, "greeting: Expected `str`, got `array`"),
+        ({"greeting": " hi"}, "greeting must not start or end with spaces"),
+    ],
+)
+def test_hook_register_settings_mistakes_stop_startup_naming_plugin_and_key(tmp_path, table, message):
+    config = Config(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        secret_key=TEST_SECRET_KEY,
+        var_dir=tmp_path / "var",
+        enabled_plugins=[SETTINGS_PLUGIN],
+        plugin_settings={SETTINGS_PLUGIN: table},
+    )
+    with pytest.raises(StartupError) as raised:
+        create_app(config, context="test")
+    assert str(raised.value) == f"[plugins.{SETTINGS_PLUGIN}] {message}"
+
+
+def test_hook_register_settings_shown_with_defaults_and_secrets_redacted(make_host):
+    harness = make_host(plugins=[SETTINGS_PLUGIN], settings={SETTINGS_PLUGIN: {"api_token": "s3cret-value"}})
+    shown = harness.cli("config", "show")
+    assert shown.returncode == 0, shown.stderr
+    table = json.loads(shown.stdout)["plugins"][SETTINGS_PLUGIN]
+    assert table == {"greeting": "hello", "repeat": 1, "api_token": "********"}
+    assert "s3cret-value" not in shown.stdout

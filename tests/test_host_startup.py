@@ -26,6 +26,8 @@ def build(tmp_path, plugins):
     ("plugin", "expected"),
     [
         ("host_undeclared", "route /api/v1/undeclared declares no permission for POST"),
+        ("host_undeclared_method", "route /api/v1/propfind declares no permission for PROPFIND"),
+        ("host_own_options", "route /api/v1/own-options declares no permission for OPTIONS"),
         ("host_duplicate_route", "route /api/v1/health is registered twice: by 'host.builtin.health' and by"),
         ("host_unknown_hook", "implements a hook that does not exist"),
         ("host_duplicate_permission", "permission 'release#create' is registered twice"),

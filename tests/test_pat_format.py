@@ -7,8 +7,15 @@ from datetime import timedelta
 import pytest
 
 from host import StartupError
+from host.settings import parse_settings
 from plugins.pat_auth import tokens
-from plugins.pat_auth.policy import load_policy
+from plugins.pat_auth.policy import PatSettings, Policy
+from plugins.pat_auth.policy import load_policy as policy_of
+
+
+def load_policy(table: dict) -> Policy:
+    """The policy a `[plugins.pat_auth]` table gives, parsed as the host parses it at startup."""
+    return policy_of(parse_settings("pat_auth", PatSettings, table))
 
 
 def test_new_token_has_prefix_base62_body_and_a_valid_checksum():
@@ -101,7 +108,11 @@ def test_configured_expirations_and_default():
         ({"max_lifetime_days": 0}, "max_lifetime_days"),
         ({"max_tokens_per_user": "many"}, "max_tokens_per_user"),
         ({"max_lifetime_days": 3}, "max_lifetime_days"),
-        ({"max_token_per_user": 5}, "max_token_per_user"),
+        ({"max_token_per_user": 5}, "unknown setting.s. max_token_per_user"),
+        (
+            {"max_tokens_per_user": True},
+            r"\[plugins.pat_auth\] max_tokens_per_user: Expected `int`, got `bool`",
+        ),
     ],
 )
 def test_policy_mistakes_stop_the_startup_naming_the_setting(settings, named):

@@ -330,10 +330,13 @@ def test_response_bodies_are_shown_to_admins_only(harness, admin, recorder):  # 
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"deny_private_networks": "no"}, "deny_private_networks must be true or false"),
-        ({"allowed_task_hosts": "10.0.0.0/8"}, "allowed_task_hosts must be a list"),
+        ({"deny_private_networks": "no"}, "deny_private_networks: Expected `bool`, got `str`"),
+        ({"allowed_task_hosts": "10.0.0.0/8"}, "allowed_task_hosts: Expected `array`, got `str`"),
         ({"allowed_task_hosts": ["10.0.0.0/99"]}, "is not a host name or network"),
-        ({"allowed_task_hosts": [3]}, "entries must be host names or networks"),
+        ({"allowed_task_hosts": [3]}, r"allowed_task_hosts\[0\]: Expected `str`, got `int`"),
+        ({"poll_seconds": 0}, r"\[plugins.releases_api\] poll_seconds: Expected `float` > 0"),
+        ({"server_url": "ftp://x"}, r"\[plugins.releases_api\] server_url must be an http"),
+        ({"run_workers": False}, r"\[plugins.releases_api\] unknown setting.s. run_workers; known: "),
     ],
 )
 def test_bad_outgoing_settings_stop_the_startup(make_host, settings, message):

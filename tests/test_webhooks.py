@@ -392,7 +392,8 @@ def test_token_authentication_accepts_only_the_endpoints_live_pat(make_host):
     assert reasons == [
         "The Secret Token is no longer a valid personal access token: Invalid personal access token.",
         "The personal access token is not this endpoint's Secret Token.",
-        "Two different personal access tokens were presented.",
+        "This request carries two different credentials (the x-release-personal-token header and an "
+        "Authorization header); send only one.",
         "Credentials other than a personal access token were presented.",
         "Credentials other than a personal access token were presented.",
         "No personal access token was presented.",
@@ -529,10 +530,10 @@ def test_session_saves_through_the_api_only_with_the_csrf_token(make_host):
 def test_pages_never_show_a_secret(make_host):
     from host.testing_browser import PageSession
 
-    harness = make_host(plugins=["webhooks"])
+    harness = make_host(plugins=["pat_auth", "webhooks"])
     admin = harness.user("root", roles=("admin",))
     secrets = {
-        "token": "rpa_NotARealTokenButSecret0123456789abcdef",
+        "token": harness.token(harness.user("ci"), "webhook caller"),
         "hmac": "gh-webhook-secret-7f3a",
         "password": "basic-pw-8u2k",
     }

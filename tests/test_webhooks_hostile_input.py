@@ -17,7 +17,7 @@ PAT_SHAPED = "rpa_" + "Ab3" * 13 + "Z"  # well-formed shape, nobody's token
 
 @pytest.fixture
 def harness(make_host):
-    return make_host(plugins=["webhooks"])
+    return make_host(plugins=["pat_auth", "webhooks"])
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import falcon
 
 from host import sessions, users
 from host.builtin.users import verify_login
+from host.credentials import presented
 from host.crypto import same
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
@@ -210,7 +211,7 @@ def register_routes(host):
 @hookimpl
 def actor_from_request(host, req):
     """A session cookie, unless the request brings its own credentials (a token, Basic)."""
-    if req.get_header("Authorization") or req.get_header("x-release-personal-token"):
+    if presented(req).any:
         return None
     actor = sessions.session_actor(host, req)
     if actor is not None and req.method in UNSAFE_METHODS:

@@ -13,7 +13,7 @@ import peewee
 from host import accounts, users
 from host.actors import USER_SOURCES, Actor
 from host.builtin.username_keys import m002_username_keys
-from host.credentials import basic_credentials
+from host.credentials import presented
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.migrations import Migration
@@ -69,8 +69,8 @@ def authenticate_password(host, username, password):
 
 @hookimpl(trylast=True)
 def actor_from_request(host, req):
-    credentials = basic_credentials(req)
-    if credentials is None or not credentials[0]:
+    credentials = presented(req).basic
+    if credentials is None:
         return None
     return users.actor_for(verify_login(host, *credentials), via="password")
 
@@ -100,16 +100,30 @@ class Profile:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """What this credential may do, not what its owner may: a token limited to `login` is not
+        `admin` even when its owner is; `credential` names the token (None for a password)."""
         actor = req.context.actor
-        held = users.actor_permissions(actor)
         effective = [p for p in self.host.permissions if self.host.allowed(actor, p)]
         resp.media = {
             "username": actor.username,
             "fullName": actor.display_name,
             "source": actor.source,
             "authenticatedBy": actor.via,
-            "admin": ADMIN in held,
+            "admin": self.host.allowed(actor, ADMIN),
             "permissions": sorted(effective),
+            "credential": self._credential(actor),
+        }
+
+    def _credential(self, actor: Actor) -> dict | None:
+        if actor.credential_id is None:
+            return None
+        info = self.host.pm.hook.credential_info(host=self.host, credential_id=actor.credential_id) or {}
+        return {
+            "id": actor.credential_id,
+            "kind": info.get("kind"),
+            "name": info.get("name"),
+            "expiresAt": info.get("expiresAt"),
+            "permissions": None if actor.scope is None else sorted(actor.scope),
         }
 
 

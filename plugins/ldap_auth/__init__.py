@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from host import hookimpl
 from plugins.ldap_auth import login
-from plugins.ldap_auth.settings import load_settings
+from plugins.ldap_auth.settings import LdapSettings
 
 
 @hookimpl
-def startup(host):
-    load_settings(host.plugin_config("ldap_auth"))
+def register_settings(host):
+    return LdapSettings
 
 
 @hookimpl

@@ -25,7 +25,7 @@ from host import (
     username_key,
 )
 from plugins.ldap_auth.directory import Directory, DirectoryUnavailable, Entry
-from plugins.ldap_auth.settings import LdapSettings, load_settings
+from plugins.ldap_auth.settings import LdapSettings
 
 log = logging.getLogger("release_host.ldap_auth")
 
@@ -45,7 +45,7 @@ def authenticate(host: Host, username: str, password: str) -> User | None:
         if user is not None:
             raise AuthenticationFailed(INVALID_LOGIN)
         return None
-    settings = load_settings(host.plugin_config("ldap_auth"))
+    settings: LdapSettings = host.settings("ldap_auth")
     try:
         entry = Directory(settings).verify(username, password)
     except DirectoryUnavailable as exc:

@@ -7,14 +7,19 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import hookimpl
-from plugins.pat_auth import auth, cli, resources, store, views
+from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
+from plugins.pat_auth.policy import PatSettings
+
+
+@hookimpl
+def register_settings(host):
+    return PatSettings
 
 
 @hookimpl
 def register_routes(host):
-    store.policy(host)
     return resources.routes(host) + list(views.page_routes(host))
 
 
@@ -37,8 +42,18 @@ def actor_from_request(host, req):
 
 
 @hookimpl
+def secret_patterns(host):
+    return [tokens.PATTERN]
+
+
+@hookimpl
 def credential_info(host, credential_id):
     return store.credential_info(host, credential_id)
+
+
+@hookimpl
+def credential_status(host, secret):
+    return status.credential_status(host, secret)
 
 
 @hookimpl

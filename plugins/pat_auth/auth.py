@@ -17,13 +17,14 @@ import peewee
 
 from host import (
     EXTERNAL,
+    TOKEN_HEADER,
     Actor,
     AuthenticationFailed,
     Host,
     PreparedQuery,
     User,
-    basic_credentials,
     from_db,
+    presented_credentials,
     to_db,
 )
 from plugins.pat_auth import audit, tokens
@@ -31,7 +32,7 @@ from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 
 log = logging.getLogger("release_host.pat_auth")
 
-HEADER = "x-release-personal-token"
+HEADER = TOKEN_HEADER
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 INVALID = "invalid"
@@ -75,13 +76,7 @@ _TOUCH = PreparedQuery(
 
 def presented_token(req: falcon.Request) -> str | None:
     """The header's value, else the password of a Basic header with an empty username."""
-    header = req.get_header(HEADER)
-    if header is not None:
-        return header.strip()
-    credentials = basic_credentials(req)
-    if credentials is not None and credentials[0] == "":
-        return credentials[1]
-    return None
+    return presented_credentials(req).token
 
 
 def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:

@@ -6,7 +6,7 @@ from typing import Any
 
 import falcon
 
-from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body
+from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body, query_int
 from plugins.pat_auth import audit, store
 
 MANAGING_VIA = ("password", "session")
@@ -63,8 +63,8 @@ def requested_permissions(body: dict[str, Any]) -> Any:
 
 def paging(req: falcon.Request) -> tuple[int, int]:
     """`page` (from 0) and `resultsPerPage` (default 100) as offset and limit."""
-    page = req.get_param_as_int("page", min_value=0, max_value=MAX_PAGE, default=0)
-    size = req.get_param_as_int("resultsPerPage", min_value=1, max_value=MAX_PAGE_SIZE, default=100)
+    page = query_int(req, "page", 0, 0, MAX_PAGE)
+    size = query_int(req, "resultsPerPage", 100, 1, MAX_PAGE_SIZE)
     return page * size, size
 
 

@@ -21,6 +21,8 @@ BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 DIGEST_PURPOSE = "pat"
 
 _SHAPE = re.compile(rf"{PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
+PATTERN = rf"(?<![0-9A-Za-z]){PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}(?![0-9A-Za-z])"
+"""A token anywhere in a text, checksum not checked (a near-miss is redacted, not kept)."""
 
 
 class Shape(Enum):

@@ -47,7 +47,7 @@ class AccessTokensPage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = req.context.actor
-        policy = load_policy(self.host.plugin_config("pat_auth"))
+        policy = load_policy(self.host.settings("pat_auth"))
         held = [p for p in self.host.permissions.values() if p.is_global and self.host.allowed(actor, p.name)]
         render_page(
             self.host,

@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 from host import hookimpl
 from plugins.releases_api import commands, models, permissions, routes, triggers
 from plugins.releases_api.migrations import MIGRATIONS
-from plugins.releases_api.settings import load_settings
+from plugins.releases_api.settings import Settings, load_settings
 from plugins.releases_api.worker import WorkerThread
 
 _threads: WeakKeyDictionary = WeakKeyDictionary()
@@ -39,6 +39,11 @@ def register_routes(host):
 @hookimpl
 def register_commands(host, subparsers):
     commands.add_commands(host, subparsers)
+
+
+@hookimpl
+def register_settings(host):
+    return Settings
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 
 from host import ADMIN, Host, bad_request, json_body
-from plugins.releases_api import listing, releases, schema, triggers
+from plugins.releases_api import lifecycle, listing, plans, releases, schema, triggers
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
@@ -45,19 +45,10 @@ def whole(release: Release, full: bool) -> dict[str, Any]:
     return releases_json([Release.get_by_id(release.id)], full=full)[0]
 
 
-def require(host: Host, req: falcon.Request, permission: str, target: str | None = None) -> None:
-    """A second permission for a call that does two things (create, then start)."""
-    if not host.allowed(req.context.actor, permission, target):
-        where = f" on {target}" if target else ""
-        raise falcon.HTTPForbidden(
-            title="Forbidden", description=f"Permission {permission}{where} is not granted to you."
-        )
-
-
 def require_trigger_rights(host: Host, req: falcon.Request) -> None:
     """A trigger creates and starts releases: whoever saves one must be able to do both."""
-    require(host, req, CREATE)
-    require(host, req, START)
+    host.require(req.context.actor, CREATE)
+    host.require(req.context.actor, START)
 
 
 class Resource:
@@ -72,7 +63,7 @@ class Resource:
 class ReleaseCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.open_releases(), page, per_page
             )
@@ -81,7 +72,7 @@ class ReleaseCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            release = releases.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
+            release = plans.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
         resp.media = whole(release, self.full(req))
 
 
@@ -91,7 +82,7 @@ class ReleasesByTitle(Resource):
         if not title:
             raise bad_request("releaseTitle is required.")
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.by_title(title), page, per_page
             )
@@ -102,7 +93,7 @@ class ReleaseSearch(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             filters = schema.parse_search(optional_body(req))
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.search(filters), page, per_page
             )
@@ -116,14 +107,14 @@ class ReleaseItem(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            releases.delete_release(f"{folder}/{release}")
+            lifecycle.delete_release(f"{folder}/{release}")
         resp.status = falcon.HTTP_204
 
 
 class ReleaseStart(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(releases.start(self.host, f"{folder}/{release}"), self.full(req))
+            resp.media = whole(lifecycle.start(self.host, f"{folder}/{release}"), self.full(req))
 
 
 class ReleaseAbort(Resource):
@@ -131,13 +122,13 @@ class ReleaseAbort(Resource):
         with answers():
             body = optional_body(req)
             comment = schema.string(body, "abortComment", max_length=10_000)
-            resp.media = whole(releases.abort(self.host, f"{folder}/{release}", comment), self.full(req))
+            resp.media = whole(lifecycle.abort(self.host, f"{folder}/{release}", comment), self.full(req))
 
 
 class TemplateCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             query = listing.templates(req.get_param("title"), req.get_param("tag"))
             found = listing.page_of(self.host, req.context.actor, TEMPLATE_VIEW, query, page, per_page)
         resp.media = releases_json(found, full=self.full(req))
@@ -145,9 +136,7 @@ class TemplateCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            template = releases.create_plan(
-                self.host, spec, status=TEMPLATE, owner=req.context.actor.username
-            )
+            template = plans.create_plan(self.host, spec, status=TEMPLATE, owner=req.context.actor.username)
         resp.media = whole(template, self.full(req))
 
 
@@ -160,14 +149,14 @@ class TemplateItem(Resource):
         with answers():
             body = json_body(req)
             spec = schema.parse_plan(body)
-            updated = releases.update_template(
+            updated = plans.update_template(
                 self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
             )
         resp.media = whole(updated, self.full(req))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
-            releases.delete_template(f"{folder}/{template}")
+            lifecycle.delete_template(f"{folder}/{template}")
         resp.status = falcon.HTTP_204
 
 
@@ -184,8 +173,8 @@ class TemplateCreateRelease(Resource):
             request = schema.parse_from_template(json_body(req))
             request.auto_start = request.auto_start or self.start
             if request.auto_start:
-                require(self.host, req, START)
-            release = releases.create_from_template(
+                self.host.require(req.context.actor, START)
+            release = plans.create_from_template(
                 self.host, f"{folder}/{template}", request, owner=req.context.actor.username
             )
         resp.media = whole(release, self.full(req))
@@ -201,14 +190,16 @@ class TaskComplete(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.complete_task(self.host, task_param(params)), full=self.full(req))
+            resp.media = task_json(
+                lifecycle.complete_task(self.host, task_param(params)), full=self.full(req)
+            )
 
 
 class TaskRetry(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
             optional_body(req)
-            resp.media = task_json(releases.retry_task(self.host, task_param(params)), full=self.full(req))
+            resp.media = task_json(lifecycle.retry_task(self.host, task_param(params)), full=self.full(req))
 
 
 class TriggerCollection(Resource):
@@ -218,7 +209,7 @@ class TriggerCollection(Resource):
         if template_id:
             query = query.where(triggers.Trigger.template_id == template_id)
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
         resp.media = [triggers.trigger_json(t) for t in query.paginate(page + 1, per_page)]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -250,7 +241,7 @@ class TriggerExecutions(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():
             triggers.find(trigger_id)
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
         rows = (
             TriggerExecution.select()
             .where(TriggerExecution.trigger_id == trigger_id)

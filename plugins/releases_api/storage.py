@@ -1,34 +1,14 @@
-"""Connections and transactions that work the same on SQLite and PostgreSQL, from requests,
-worker threads, CLI commands and event handlers alike."""
+"""Row locks and clocks that work the same on SQLite and PostgreSQL, from requests, worker
+threads, CLI commands and event handlers alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import peewee
 
 from host import database, to_db
 from plugins.releases_api.models import Release
-
-
-@contextmanager
-def connection() -> Iterator[None]:
-    """Use the thread's open connection, or open one and close it afterwards.
-
-    peewee's `connection_context()` closes a connection someone else opened (the request's),
-    which would break the caller; this one only closes what it opened.
-    """
-    db = database.obj
-    opened = db.is_closed()
-    if opened:
-        db.connect()
-    try:
-        yield
-    finally:
-        if opened and not db.is_closed():
-            db.close()
 
 
 def lock_release(release_id: str) -> Release | None:

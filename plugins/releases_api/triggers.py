@@ -23,13 +23,12 @@ from functools import reduce
 from typing import Any
 
 from host import Host, actor_for, find_user, iso, to_db, write_transaction
-from plugins.releases_api import releases, schema
+from plugins.releases_api import plans, schema
 from plugins.releases_api.errors import Conflict, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
-from plugins.releases_api.storage import connection
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
 
@@ -310,7 +309,7 @@ def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[st
             script_username=username,
             script_password=password,
         )
-        release = releases.create_from_template(
+        release = plans.create_from_template(
             host, trigger.template_id, request, owner=trigger.owner, created_from_trigger=True
         )
     except (Invalid, NotFound, Conflict) as exc:
@@ -328,7 +327,7 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
         endpoints.append(Trigger.endpoint_id == endpoint_id)
     if not endpoints:
         return None
-    with connection():
+    with host.connection():
         bound = (Trigger.enabled == True) & reduce(operator.or_, endpoints)  # noqa: E712 - SQL
         found = list(Trigger.select().where(bound).order_by(Trigger.created_at, Trigger.id))
         if not found:

@@ -11,10 +11,10 @@ from types import TracebackType
 import peewee
 
 from host import Host, write_transaction
-from plugins.releases_api import queue, releases, tasks
+from plugins.releases_api import lifecycle, queue, tasks
 from plugins.releases_api.models import Job
 from plugins.releases_api.settings import Settings
-from plugins.releases_api.storage import connection, lock_release
+from plugins.releases_api.storage import lock_release
 
 log = logging.getLogger("release_host.releases_api")
 
@@ -23,7 +23,8 @@ class Heartbeat:
     """Renew a job's lease every third of its length while the task runs, from its own thread
     (with its own database connection); `lost` tells that the lease went to someone else."""
 
-    def __init__(self, job: Job, lease_seconds: float) -> None:
+    def __init__(self, host: Host, job: Job, lease_seconds: float) -> None:
+        self.host = host
         self.job = job
         self.interval = max(lease_seconds / 3, 0.05)
         self.lease_seconds = lease_seconds
@@ -34,7 +35,7 @@ class Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                with connection():
+                with self.host.connection():
                     if not queue.renew(self.job, self.lease_seconds):
                         self.lost = True
                         return
@@ -61,12 +62,14 @@ def _record(host: Host, job: Job, outcome: tasks.Outcome) -> None:
         if not queue.finish(job, status, outcome.reason):
             log.warning("job %s: the lease was lost or the release aborted; result dropped", job.id)
             return
-        releases.task_finished(host, job.task_id, ok=outcome.ok, reason=outcome.reason, output=outcome.output)
+        lifecycle.task_finished(
+            host, job.task_id, ok=outcome.ok, reason=outcome.reason, output=outcome.output
+        )
 
 
 def run_one(host: Host, settings: Settings, worker: str) -> bool:
     """Claim and run one job; False when none was claimable."""
-    with connection():
+    with host.connection():
         job = queue.claim(worker, settings.lease_seconds)
         if job is None:
             return False
@@ -77,14 +80,14 @@ def run_one(host: Host, settings: Settings, worker: str) -> bool:
             )
             _record(host, job, tasks.Outcome(False, reason))
             return True
-        started = releases.task_running(host, job.task_id)
+        started = lifecycle.task_running(host, job.task_id)
         if started is None:
             queue.finish(job, queue.CANCELLED)
             return True
         prepared = tasks.prepare(host, settings, *started)
-    with Heartbeat(job, settings.lease_seconds) as heartbeat:
+    with Heartbeat(host, job, settings.lease_seconds) as heartbeat:
         outcome = tasks.run(prepared)
-    with connection():
+    with host.connection():
         if heartbeat.lost:
             log.warning("job %s: lease lost while running", job.id)
         _record(host, job, outcome)
@@ -124,7 +127,7 @@ class Worker:
             if self._step():
                 done += 1
                 continue
-            with connection():
+            with self.host.connection():
                 if not queue.pending():
                     break
             queue.wait(self.settings.poll_seconds)

@@ -10,9 +10,15 @@ from plugins.webhooks import resources, views
 from plugins.webhooks.migrations import MIGRATIONS
 from plugins.webhooks.models import MODELS
 from plugins.webhooks.receiver import Receiver
+from plugins.webhooks.settings import WebhookSettings
 
 CONFIGURE = "configuration#edit"
 RECEIVER_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+@hookimpl
+def register_settings(host: Host) -> type[WebhookSettings]:
+    return WebhookSettings
 
 
 @hookimpl

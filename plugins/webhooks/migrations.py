@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import peewee
+from playhouse.migrate import SchemaMigrator, migrate
+
 from host import Migration, create_tables
 from plugins.webhooks.models import WebhookEndpoint, WebhookRequest
 
-MIGRATIONS = [Migration("m001_create_endpoints_and_requests", create_tables(WebhookEndpoint, WebhookRequest))]
+
+def _m002_token_credential_id(db: peewee.Database) -> None:
+    """Remember which credential a Secret Token is; endpoints saved before stay NULL ("unchecked")."""
+    table = WebhookEndpoint._meta.table_name
+    if "token_credential_id" in {c.name for c in db.get_columns(table)}:
+        return  # created by m001 from the current model on a new database
+    column = peewee.CharField(max_length=100, null=True)
+    migrate(SchemaMigrator.from_database(db).add_column(table, "token_credential_id", column))
+
+
+MIGRATIONS = [
+    Migration("m001_create_endpoints_and_requests", create_tables(WebhookEndpoint, WebhookRequest)),
+    Migration("m002_token_credential_id", _m002_token_credential_id),
+]

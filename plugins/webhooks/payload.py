@@ -15,10 +15,13 @@ import json
 import re
 from typing import Any
 
+from host import unsafe_text
+
 MAX_DEPTH = 100
 NOT_JSON = "The request body is not valid JSON."
 TOO_DEEP = f"The request body is nested more than {MAX_DEPTH} levels deep."
 MAX_WHERE = 120
+
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -28,15 +31,6 @@ class Unparsed:
 
 
 UNPARSED = Unparsed()
-
-
-def unsafe_text(value: str) -> str | None:
-    """What in `value` a database or UTF-8 encoder refuses, or None when it can be stored."""
-    if "\x00" in value:
-        return "a NUL character"
-    if _SURROGATE.search(value):
-        return "invalid Unicode (an unpaired surrogate)"
-    return None
 
 
 def escape_for_storage(text: str) -> str:

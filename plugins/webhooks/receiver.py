@@ -15,7 +15,16 @@ from typing import Any
 
 import falcon
 
-from host import AuthenticationFailed, Host, PreparedQuery, StartupError, basic_credentials, same, to_db
+from host import (
+    TOKEN_HEADER,
+    AuthenticationFailed,
+    Host,
+    PreparedQuery,
+    basic_credentials,
+    presented_credentials,
+    same,
+    to_db,
+)
 from plugins.webhooks import payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
 from plugins.webhooks.models import (
@@ -30,8 +39,6 @@ from plugins.webhooks.models import (
 
 log = logging.getLogger("release_host.webhooks")
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-TOKEN_HEADER = "x-release-personal-token"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT = "webhook.received"
 
@@ -64,13 +71,6 @@ class Delivery:
         if self.parsed is None:
             self.parsed = payload.parse(self.raw) if self.raw else (payload.UNPARSED, payload.NOT_JSON)
         return self.parsed
-
-
-def max_body_bytes(host: Host) -> int:
-    value = host.plugin_config("webhooks").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise StartupError("[plugins.webhooks] max_body_bytes must be a positive whole number of bytes")
-    return value
 
 
 def find_endpoint(path: str) -> WebhookEndpoint | None:
@@ -109,7 +109,7 @@ class Receiver:
 
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.max_body = max_body_bytes(host)
+        self.max_body = host.settings("webhooks").max_body_bytes
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, path: str) -> None:
         self.receive(req, resp, path)
@@ -184,23 +184,15 @@ class Receiver:
     def _token(self, req: falcon.Request, endpoint: WebhookEndpoint) -> str | None:
         """The PAT must be the endpoint's Secret Token AND still valid for the host (not deleted,
         not expired, owner enabled), so deleting it shuts callers out at once."""
-        offered = []
-        header = req.get_header(TOKEN_HEADER)
-        if header is not None:
-            offered.append(header.strip())
-        if req.get_header("Authorization"):
-            try:
-                credentials = basic_credentials(req)
-            except AuthenticationFailed as exc:
-                return exc.message
-            if credentials is None or credentials[0] != "":
-                return "Credentials other than a personal access token were presented."
-            offered.append(credentials[1])
-        if not offered:
+        try:
+            found = presented_credentials(req)
+        except AuthenticationFailed as exc:
+            return exc.message
+        if found.basic is not None:
+            return "Credentials other than a personal access token were presented."
+        if found.token is None:
             return "No personal access token was presented."
-        if any(value != offered[0] for value in offered):
-            return "Two different personal access tokens were presented."
-        if not endpoint.token_digest or not same(token_digest(self.host, offered[0]), endpoint.token_digest):
+        if not endpoint.token_digest or not same(token_digest(self.host, found.token), endpoint.token_digest):
             return "The personal access token is not this endpoint's Secret Token."
         try:
             actor = self.host.authenticate(req)
@@ -248,7 +240,7 @@ class Receiver:
     ) -> int | None:
         body = None
         if delivery.raw and not delivery.too_large:
-            body = redaction.stored_body(delivery.raw, delivery.json()[0], delivery.secrets)
+            body = redaction.stored_body(self.host, delivery.raw, delivery.json()[0], delivery.secrets)
         row = {
             "received_at": to_db(self.host.now()),
             "method": req.method,
@@ -256,8 +248,8 @@ class Receiver:
             "status": status,
             "reason": reason,
             "client_ip": req.remote_addr or "",
-            "headers": json.dumps(redaction.headers(req.headers, delivery.secrets)),
-            "query": json.dumps(redaction.query(req.params, delivery.secrets)),
+            "headers": json.dumps(redaction.headers(self.host, req.headers, delivery.secrets)),
+            "query": json.dumps(redaction.query(self.host, req.params, delivery.secrets)),
             "body": body,
         }
         return retention.store(endpoint.id, row)
@@ -273,14 +265,14 @@ class Receiver:
             "endpointTitle": endpoint.title,
             "requestId": request_id,
             "method": req.method,
-            "body": redaction.scrub_value(body, delivery.secrets),
-            "query": redaction.query(req.params, delivery.secrets),
-            "headers": redaction.headers(req.headers, delivery.secrets),
+            "body": redaction.scrub_value(self.host, body, delivery.secrets),
+            "query": redaction.query(self.host, req.params, delivery.secrets),
+            "headers": redaction.headers(self.host, req.headers, delivery.secrets),
         }
         results = self.host.emit(EVENT, event, source="webhooks")
         triggers: list[Any] = []
         for result in results:
             triggers.extend(result if isinstance(result, list) else [result])
         if triggers:
-            text = redaction.scrub(json.dumps(triggers, default=str), delivery.secrets)
+            text = redaction.scrub(self.host, json.dumps(triggers, default=str), delivery.secrets)
             retention.record_triggers(request_id, text)

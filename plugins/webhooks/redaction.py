@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from host import Host
 from plugins.webhooks.payload import UNPARSED, escape_for_storage
 
 REDACTED = "********"
 # A header or query parameter whose name contains one of these carries a credential.
 SECRET_WORDS = ("auth", "token", "secret", "password", "passwd", "cookie", "signature", "session", "key")
 MIN_SCRUB_LENGTH = 4
-# The shape of a personal access token (`rpa_` + 40 base62 characters), whoever it belongs to:
-# callers echo tokens they did not present, too. pat_auth's checksum is not checked, so this
-# plugin needs no import of pat_auth, and a near-miss is redacted rather than kept.
-PAT_SHAPE = re.compile(r"(?<![0-9A-Za-z])rpa_[0-9A-Za-z]{40}(?![0-9A-Za-z])")
 
 
 def is_secret_name(name: str) -> bool:
@@ -24,30 +20,31 @@ def is_secret_name(name: str) -> bool:
     return any(word in lowered for word in SECRET_WORDS)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every presented secret and anything shaped like a PAT, wherever it was echoed."""
+def scrub(host: Host, text: str, secrets: Iterable[str]) -> str:
+    """Replace every presented secret and anything shaped like a secret some plugin issues
+    (`host.redact`): callers echo tokens they did not present, too."""
     for secret in secrets:
         if len(secret) >= MIN_SCRUB_LENGTH and secret in text:
             text = text.replace(secret, REDACTED)
-    return PAT_SHAPE.sub(REDACTED, text)
+    return host.redact(text, REDACTED)
 
 
-def scrub_value(value: Any, secrets: Iterable[str]) -> Any:
+def scrub_value(host: Host, value: Any, secrets: Iterable[str]) -> Any:
     """A parsed JSON value with every string (field names too) scrubbed.
 
     Only for values `payload.parse` accepted, whose depth is bounded.
     """
     secrets = list(secrets)
     if isinstance(value, str):
-        return scrub(value, secrets)
+        return scrub(host, value, secrets)
     if isinstance(value, dict):
-        return {scrub(key, secrets): scrub_value(item, secrets) for key, item in value.items()}
+        return {scrub(host, key, secrets): scrub_value(host, item, secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [scrub_value(item, secrets) for item in value]
+        return [scrub_value(host, item, secrets) for item in value]
     return value
 
 
-def stored_body(raw: bytes, parsed: Any, secrets: Iterable[str]) -> str:
+def stored_body(host: Host, raw: bytes, parsed: Any, secrets: Iterable[str]) -> str:
     """The body as it is kept: its own text, scrubbed, NUL and lone surrogates escaped.
 
     A JSON body can spell a secret with escapes (`"p\\u00e4ss"` from a serializer that escapes
@@ -56,10 +53,10 @@ def stored_body(raw: bytes, parsed: Any, secrets: Iterable[str]) -> str:
     instead, re-serialized.
     """
     secrets = list(secrets)
-    text = scrub(escape_for_storage(raw.decode("utf-8", errors="replace")), secrets)
+    text = scrub(host, escape_for_storage(raw.decode("utf-8", errors="replace")), secrets)
     if parsed is UNPARSED:
         return text
-    clean = scrub_value(parsed, secrets)
+    clean = scrub_value(host, parsed, secrets)
     try:
         if json.loads(text) == clean:
             return text
@@ -68,23 +65,23 @@ def stored_body(raw: bytes, parsed: Any, secrets: Iterable[str]) -> str:
     return json.dumps(clean)
 
 
-def headers(raw: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:
+def headers(host: Host, raw: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:
     """Header names lower-cased, credential headers masked, presented secrets scrubbed elsewhere."""
     secrets = list(secrets)
     return {
-        name.lower(): REDACTED if is_secret_name(name) else scrub(value, secrets)
+        name.lower(): REDACTED if is_secret_name(name) else scrub(host, value, secrets)
         for name, value in sorted(raw.items())
     }
 
 
-def query(params: Mapping[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+def query(host: Host, params: Mapping[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
     secrets = list(secrets)
 
     def clean(name: str, value: Any) -> Any:
         if is_secret_name(name):
             return REDACTED
         if isinstance(value, list):
-            return [scrub(str(v), secrets) for v in value]
-        return scrub(str(value), secrets)
+            return [scrub(host, str(v), secrets) for v in value]
+        return scrub(host, str(value), secrets)
 
-    return {scrub(name, secrets): clean(name, value) for name, value in params.items()}
+    return {scrub(host, name, secrets): clean(name, value) for name, value in params.items()}

@@ -25,9 +25,9 @@ PLUGIN = store.PLUGIN
 
 
 @hookimpl
-def startup(host):
-    """Refuse to start on a bad setting rather than on the first request."""
-    store.trusted_proxies(host)
+def register_settings(host):
+    """Parsed at startup, so a bad setting refuses the start rather than the first request."""
+    return store.AllowlistSettings
 
 
 @hookimpl

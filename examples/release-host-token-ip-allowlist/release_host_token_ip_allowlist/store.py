@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from host import Actor, Host, StartupError, to_db
+from host import Actor, Host, PluginSettings, to_db
 
 from .models import AllowedRange, ranges_of
 from .ranges import InvalidRange, Network, networks
@@ -14,15 +14,21 @@ EVENT_CHANGED = "token_allowlist.changed"
 EVENT_REFUSED = "token_allowlist.refused"
 
 
+class AllowlistSettings(PluginSettings):
+    """`[plugins.token_ip_allowlist]`, parsed once by the host at startup."""
+
+    trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            networks(self.trusted_proxies)
+        except InvalidRange as exc:
+            raise ValueError(f"trusted_proxies: {exc}") from None
+
+
 def trusted_proxies(host: Host) -> tuple[Network, ...]:
-    """`[plugins.token_ip_allowlist] trusted_proxies`, parsed; a bad value is a startup error."""
-    values = host.plugin_config(PLUGIN).get("trusted_proxies", [])
-    if not isinstance(values, list):
-        raise StartupError(f"[plugins.{PLUGIN}] trusted_proxies must be a list of CIDR ranges")
-    try:
-        return networks(tuple(values))
-    except InvalidRange as exc:
-        raise StartupError(f"[plugins.{PLUGIN}] trusted_proxies: {exc}") from None
+    """The configured proxies as networks (parsed once per distinct setting: `networks` caches)."""
+    return networks(host.settings(PLUGIN).trusted_proxies)
 
 
 class UnknownToken(LookupError):
@@ -35,7 +41,7 @@ def describe_token(host: Host, token_id: str) -> dict[str, Any]:
     This is how we learn the owner without importing pat_auth: any plugin issuing credentials
     answers this hook for its own ids.
     """
-    info = host.pm.hook.credential_info(host=host, credential_id=token_id)
+    info = host.credential_info(token_id)
     if info is None:
         raise UnknownToken(f"There is no personal access token {token_id}.")
     return info

@@ -1,0 +1,239 @@
+"""Templates and releases as plans: made from a client's JSON, a template updated, a release
+copied from a template. Status changes live in `lifecycle`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from host import Host, to_db, write_transaction
+from plugins.releases_api import lifecycle, queue
+from plugins.releases_api import variables as variables_
+from plugins.releases_api.errors import Invalid
+from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
+from plugins.releases_api.models import Phase, Release, Task, Trigger
+from plugins.releases_api.releases import db_now, locked
+from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
+from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PLANNED, WEBHOOK_TASK
+
+
+def _with_ids(
+    release_id: str, variables: Iterable[dict[str, Any]], *, fresh: bool = False
+) -> list[dict[str, Any]]:
+    """Variables with ids under this release; `fresh` gives copies new ids (a template's, copied
+    into a release)."""
+    return [{**v, "id": (None if fresh else v.get("id")) or new_variable_id(release_id)} for v in variables]
+
+
+def _run_as(
+    host: Host,
+    username: str | None | Keep,
+    password: str | None | Keep,
+    current: tuple[str | None, str | None],
+) -> tuple[str | None, str | None]:
+    """The run-as user and encrypted password after a change; KEEP leaves a value as it was."""
+    name = current[0] if isinstance(username, Keep) else username
+    secret = (
+        current[1] if isinstance(password, Keep) else (host.secrets.encrypt(password) if password else None)
+    )
+    return name, secret
+
+
+def _restore_masked_headers(phases: list[PhaseSpec], stored: dict[str, Task]) -> None:
+    """Put back header values a client sent back masked. Only for the same stored task calling the
+    same URL: otherwise keeping the value would send a secret its sender never saw to a new place."""
+    for i, phase in enumerate(phases):
+        for j, spec in enumerate(phase.tasks):
+            headers = spec.config.get("headers") if spec.type == WEBHOOK_TASK else None
+            if not headers or MASK not in headers.values():
+                continue
+            old = stored.get(spec.source_id or "")
+            same = (
+                old is not None and old.type == WEBHOOK_TASK and old.config.get("url") == spec.config["url"]
+            )
+            kept = (old.config.get("headers") or {}) if same and old is not None else {}
+            for name, value in headers.items():
+                if value != MASK:
+                    continue
+                if name not in kept:
+                    raise Invalid(
+                        f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
+                        "masked header is kept only for the same task with the same url)."
+                    )
+                headers[name] = kept[name]
+
+
+def _ordered_tasks(release_id: str) -> list[Task]:
+    positions = {p.id: p.position for p in Phase.select().where(Phase.release == release_id)}
+    found = Task.select().where(Task.release == release_id)
+    return sorted(found, key=lambda t: (positions.get(t.phase_id, 0), t.position))
+
+
+def _automation(tasks: Iterable[tuple[str, dict[str, Any]]], variables: Iterable[dict[str, Any]]) -> str:
+    """What decides where the run-as credentials go and what they do: the automated tasks in
+    order and the variables substituted into them."""
+    return json.dumps(
+        {
+            "tasks": [[kind, config] for kind, config in tasks if kind in AUTOMATED_TYPES],
+            "variables": sorted([v["key"], v.get("value")] for v in variables),
+        },
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _new_task(release: Release, phase: Phase, position: int, source: Any) -> Task:
+    """A PLANNED task in `phase` copying what `source` (a `TaskSpec` or a template's `Task`) says."""
+    return Task.create(
+        id=new_task_id(phase.id),
+        release=release,
+        phase=phase,
+        position=position,
+        type=source.type,
+        title=source.title,
+        description=source.description,
+        owner=source.owner,
+        status=PLANNED,
+        config=source.config,
+    )
+
+
+def _new_phase(release: Release, position: int, title: str, description: str | None) -> Phase:
+    return Phase.create(
+        id=new_phase_id(release.id),
+        release=release,
+        position=position,
+        title=title,
+        description=description,
+        status=PLANNED,
+    )
+
+
+def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
+    for i, spec in enumerate(phases):
+        phase = _new_phase(release, i, spec.title, spec.description)
+        for j, task in enumerate(spec.tasks):
+            _new_task(release, phase, j, task)
+
+
+def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Release:
+    """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
+    release_id = new_release_id()
+    _restore_masked_headers(spec.phases, {})
+    username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
+    with write_transaction():
+        release = Release.create(
+            id=release_id,
+            title=spec.title,
+            description=spec.description,
+            owner=spec.owner or owner,
+            status=status,
+            tags=spec.tags,
+            variables=_with_ids(release_id, spec.variables),
+            script_username=username,
+            script_password=password,
+            created_at=db_now(host),
+            due_date=to_db(spec.due_date),
+        )
+        _add_phases(release, spec.phases)
+    return release
+
+
+def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool) -> Release:
+    """Replace a template's fields (and its phases when the body has them); secrets sent back
+    masked stay as they were.
+
+    The stored run-as password was entered by someone for the tasks as they were: when the
+    automated tasks, the variables or the run-as username change, it is cleared unless this
+    request enters it again, and the run-as passwords of the template's triggers are cleared.
+    Otherwise an editor could have someone else's token run tasks of the editor's choosing.
+    """
+    with write_transaction():
+        template = locked(template_id, template=True)
+        stored = _ordered_tasks(template.id)
+        if replace_phases:
+            _restore_masked_headers(spec.phases, {t.id: t for t in stored})
+        before = _automation(((t.type, t.config) for t in stored), template.variables or [])
+        after = _automation(
+            ((t.type, t.config) for p in spec.phases for t in p.tasks)
+            if replace_phases
+            else ((t.type, t.config) for t in stored),
+            spec.variables,
+        )
+        renamed = not isinstance(spec.script_username, Keep) and (spec.script_username or "") != (
+            template.script_username or ""
+        )
+        password = spec.script_password
+        if (before != after or renamed) and isinstance(password, Keep):
+            password = None
+        if before != after:
+            Trigger.update(script_password=None).where(
+                (Trigger.template_id == template.id) & Trigger.script_password.is_null(False)
+            ).execute()
+        template.script_username, template.script_password = _run_as(
+            host,
+            spec.script_username,
+            password,
+            (template.script_username, template.script_password),
+        )
+        template.title = spec.title
+        template.description = spec.description
+        template.owner = spec.owner or template.owner
+        template.tags = spec.tags
+        template.variables = _with_ids(template.id, spec.variables)
+        template.due_date = to_db(spec.due_date)
+        template.save()
+        if replace_phases:
+            Task.delete().where(Task.release == template.id).execute()
+            Phase.delete().where(Phase.release == template.id).execute()
+            _add_phases(template, spec.phases)
+    return template
+
+
+def create_from_template(
+    host: Host, template_id: str, request: FromTemplate, *, owner: str, created_from_trigger: bool = False
+) -> Release:
+    """A PLANNED release copying the template's phases and tasks, started at once on `autoStart`.
+
+    The run-as user comes from the request when it names one (username or password), else from
+    the template.
+    """
+    release_id = new_release_id()
+    with write_transaction():
+        template = locked(template_id, template=True)
+        if isinstance(request.script_username, Keep) and isinstance(request.script_password, Keep):
+            username, password = template.script_username, template.script_password
+        else:
+            username, password = _run_as(
+                host,
+                None if isinstance(request.script_username, Keep) else request.script_username,
+                None if isinstance(request.script_password, Keep) else request.script_password,
+                (None, None),
+            )
+        release = Release.create(
+            id=release_id,
+            title=request.title,
+            description=template.description,
+            owner=request.owner or owner,
+            status=PLANNED,
+            tags=list(template.tags or []),
+            variables=_with_ids(
+                release_id, variables_.with_values(template.variables or [], request.variables), fresh=True
+            ),
+            script_username=username,
+            script_password=password,
+            origin_template_id=template.id,
+            created_from_trigger=created_from_trigger,
+            created_at=db_now(host),
+            due_date=template.due_date,
+        )
+        for phase in Phase.select().where(Phase.release == template.id).order_by(Phase.position):
+            copy = _new_phase(release, phase.position, phase.title, phase.description)
+            for task in Task.select().where(Task.phase == phase.id).order_by(Task.position):
+                _new_task(release, copy, task.position, task)
+        if request.auto_start:
+            lifecycle.start_locked(host, release)
+    if request.auto_start:
+        queue.notify()
+    return release
