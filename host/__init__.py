@@ -11,6 +11,7 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
@@ -47,10 +48,14 @@ __all__ = [
     "Secrets",
     "StartupError",
     "TOKEN_HEADER",
+    "TooManyAttempts",
     "User",
     "UsernameError",
     "bad_request",
     "actor_for",
+    "check_attempts",
+    "check_known_block",
+    "client_address",
     "basic_credentials",
     "check_username",
     "create_app",
@@ -72,6 +77,7 @@ __all__ = [
     "load_config",
     "number_argument",
     "query_int",
+    "record_failure",
     "start_session",
     "static_url",
     "to_db",

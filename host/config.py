@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,44 @@ REDACTED = "********"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """`[security]`: limits on failed password and token attempts (see docs/security.md)."""
+
+    failures_per_account: int = 10
+    failures_per_address: int = 100
+    failure_window_minutes: int = 15
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def _security(table: Any) -> SecuritySettings:
+    """Known names only: whole numbers of at least 1, proxies as addresses or networks;
+    anything else stops the start with a reason."""
+    if not isinstance(table, Mapping):
+        raise StartupError("[security] must be a table")
+    known = SecuritySettings.__dataclass_fields__
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise StartupError(
+            f"[security] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    values = dict(table)
+    proxies = values.pop("trusted_proxies", [])
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise StartupError(f"[security] {name} must be a whole number of at least 1, not {value!r}")
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise StartupError('[security] trusted_proxies must be a list of addresses, e.g. ["127.0.0.1"]')
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise StartupError(
+                f"[security] trusted_proxies: {proxy!r} is not an IP address or network"
+            ) from None
+    return SecuritySettings(**values, trusted_proxies=tuple(proxies))
 
 
 @dataclass
@@ -43,6 +82,7 @@ class Config:
     var_dir: Path = Path("var")
     enabled_plugins: list[str] = field(default_factory=lambda: list(DEFAULT_PLUGINS))
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     source: Path | None = None
     clock: Callable[[], datetime] = utc_now
 
@@ -64,6 +104,7 @@ class Config:
             "session_idle_minutes": self.session_idle_minutes,
             "secure_cookies": self.secure_cookies,
             "var_dir": str(self.var_dir),
+            "security": asdict(self.security),
             "source": str(self.source) if self.source else None,
             "plugins": {
                 "enabled": list(self.enabled_plugins),
@@ -168,6 +209,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         var_dir=var_dir if var_dir.is_absolute() else base / var_dir,
         enabled_plugins=list(enabled),
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
+        security=_security(raw.get("security", {})),
         source=path,
     )
     config.database_url = _absolute_sqlite(config.database_url, base)

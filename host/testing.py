@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -320,7 +320,10 @@ class Harness:
             "max_body_bytes": self.config.max_body_bytes,
         }
         plugins = {"enabled": self.config.enabled_plugins, **self.config.plugin_settings}
-        path.write_text(dump_toml({"server": server, "plugins": plugins}), encoding="utf-8")
+        security = asdict(self.config.security)
+        path.write_text(
+            dump_toml({"server": server, "security": security, "plugins": plugins}), encoding="utf-8"
+        )
         return path
 
     def cli(

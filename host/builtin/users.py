@@ -10,7 +10,7 @@ import sys
 import falcon
 import peewee
 
-from host import accounts, users
+from host import accounts, limits, users
 from host.actors import USER_SOURCES, Actor
 from host.builtin.username_keys import m002_username_keys
 from host.credentials import presented
@@ -19,17 +19,30 @@ from host.hookimpl import hookimpl
 from host.migrations import Migration
 from host.passwords import PasswordError, check_password
 from host.permissions import ADMIN, PRODUCT_PERMISSIONS
+from host.responses import unsafe_text
 from host.routes import AUTHENTICATED, Route
 from host.users import INVALID_LOGIN
 
 
-def verify_login(host, username: str, password: str) -> users.User:
-    """Ask every password authenticator; refuse unknown or disabled users the same way."""
-    if "\x00" in username or "\x00" in password:
+def verify_login(host, username: str, password: str, req: falcon.Request) -> users.User:
+    """Ask every password authenticator; refuse unknown or disabled users the same way.
+
+    The client's failure counters are read first: over a limit, the answer is 429 and no
+    authenticator (bcrypt, a directory bind) runs. Each refusal counts; a success clears the
+    counter of its address + account, never the address's own.
+    """
+    if unsafe_text(username) or unsafe_text(password):
         raise AuthenticationFailed(INVALID_LOGIN)  # PostgreSQL cannot even compare such text
-    user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
-    if user is None or not user.enabled:
-        raise AuthenticationFailed(INVALID_LOGIN)
+    attempts = limits.check_attempts(host, req, username)
+    try:
+        user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
+        if user is None or not user.enabled:
+            raise AuthenticationFailed(INVALID_LOGIN)
+    except AuthenticationFailed:
+        limits.record_failure(host, attempts)
+        raise
+    if attempts.account_failures:
+        limits.forget(host, attempts.address, attempts.account)
     return user
 
 
@@ -58,11 +71,12 @@ def register_migrations(host):
 
 @hookimpl(trylast=True)
 def authenticate_password(host, username, password):
+    """Last in the chain, so no one vouched: one bcrypt of the configured cost whoever the user
+    is (unknown, of another source, or internal), so timing does not tell which."""
     user = users.find_user(username)
-    if user is not None and user.source != users.INTERNAL:
-        return None
+    internal = user is not None and user.source == users.INTERNAL
     rounds = host.config.bcrypt_rounds
-    if not check_password(password, user.password_hash if user else None, rounds):
+    if not check_password(password, user.password_hash if internal else None, rounds):
         raise AuthenticationFailed(INVALID_LOGIN)
     return user
 
@@ -72,7 +86,7 @@ def actor_from_request(host, req):
     credentials = presented(req).basic
     if credentials is None:
         return None
-    return users.actor_for(verify_login(host, *credentials), via="password")
+    return users.actor_for(verify_login(host, *credentials, req), via="password")
 
 
 @hookimpl

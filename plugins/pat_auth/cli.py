@@ -87,6 +87,7 @@ def cmd_audit(host: Host, args: argparse.Namespace) -> int:
                 str(found[key] if found[key] is not None else "-")
                 for key in ("at", "action", "reason", "detail", "tokenId", "hint", "username", "by", "ip")
             )
+            + f"\tcount={found['count']}"
         )
     return 0
 
