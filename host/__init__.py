@@ -2,6 +2,7 @@
 
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
+from host.arguments import number_argument
 from host.bodies import read_body
 from host.config import Config, load_config
 from host.credentials import TOKEN_HEADER, Presented, basic_credentials
@@ -21,6 +22,7 @@ from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
+from host.usernames import UsernameError, check_username, username_key
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
@@ -49,12 +51,14 @@ __all__ = [
     "TOKEN_HEADER",
     "TooManyAttempts",
     "User",
+    "UsernameError",
     "bad_request",
     "actor_for",
     "check_attempts",
     "check_known_block",
     "client_address",
     "basic_credentials",
+    "check_username",
     "create_app",
     "create_tables",
     "create_user",
@@ -73,11 +77,13 @@ __all__ = [
     "presented_credentials",
     "same",
     "load_config",
+    "number_argument",
     "query_int",
     "record_failure",
     "start_session",
     "static_url",
     "to_db",
     "unsafe_text",
+    "username_key",
     "write_transaction",
 ]

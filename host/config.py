@@ -18,6 +18,7 @@ from typing import Any
 from host.errors import StartupError
 
 DEFAULT_CONF = Path("conf/host.toml")
+PACKAGE_CONF = Path(__file__).resolve().parent.parent / DEFAULT_CONF
 _SECRET_WORDS = ("secret", "key", "password", "token")
 REDACTED = "********"
 
@@ -153,23 +154,48 @@ def _resolve_env(value: Any, env: Mapping[str, str], where: str) -> Any:
     return value
 
 
+def find_conf(path: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The configuration file: `--conf`, else RELEASE_HOST_CONF, else `conf/host.toml` in the
+    working directory, else the one next to the installed package (a checkout's). A file that
+    is named but missing, or none found at all, is an error: a guess would start an empty
+    server on a database nobody meant."""
+    for given, origin in ((path, "--conf"), (env.get("RELEASE_HOST_CONF") or None, "RELEASE_HOST_CONF")):
+        if given is not None:
+            named = Path(given)
+            if not named.is_file():
+                raise StartupError(f"configuration file {named} ({origin}) does not exist")
+            return named
+    for candidate in (DEFAULT_CONF, PACKAGE_CONF):
+        if candidate.is_file():
+            return candidate
+    raise StartupError(
+        f"no configuration file: give --conf FILE or set RELEASE_HOST_CONF (looked for "
+        f"{DEFAULT_CONF} here and {PACKAGE_CONF})"
+    )
+
+
+def project_folder(conf: Path) -> Path:
+    """Where relative paths (var/, sqlite:///var/…) resolve: the folder owning `conf/host.toml`,
+    or the file's own folder when it is not in a `conf/` folder; never the working directory."""
+    folder = conf.resolve().parent
+    return folder.parent if folder.name == "conf" else folder
+
+
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Read the TOML file (RELEASE_HOST_CONF, else conf/host.toml if present) and apply overrides."""
+    """Read the TOML file (see `find_conf`) and apply the environment's overrides."""
     env = os.environ if env is None else env
-    path = Path(path or env.get("RELEASE_HOST_CONF") or DEFAULT_CONF)
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise StartupError(f"{path} is not valid TOML: {exc}") from None
-    elif env.get("RELEASE_HOST_CONF"):
-        raise StartupError(f"configuration file {path} (RELEASE_HOST_CONF) does not exist")
+    path = find_conf(path, env)
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StartupError(f"{path} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StartupError(f"cannot read configuration file {path}: {exc}") from None
     raw = _resolve_env(raw, env, "")
     server = raw.get("server", {})
     plugins = dict(raw.get("plugins", {}))
     enabled = plugins.pop("enabled", [])  # none but the built-ins: conf/host.toml names them
-    base = path.parent.parent if path.exists() else Path.cwd()
+    base = project_folder(path)
     var_dir = Path(server.get("var_dir", "var"))
     config = Config(
         bind=env.get("RELEASE_HOST_BIND", server.get("bind", Config.bind)),
@@ -186,7 +212,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         enabled_plugins=list(enabled),
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
         security=_security(raw.get("security", {})),
-        source=path if path.exists() else None,
+        source=path,
     )
     config.database_url = _absolute_sqlite(config.database_url, base)
     return config

@@ -15,7 +15,6 @@ import functools
 import ipaddress
 import logging
 import math
-import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import falcon
 import peewee
 
 from host.db import BaseModel, database, from_db, to_db
+from host.usernames import username_key
 
 if TYPE_CHECKING:
     from host.app import Host
@@ -127,8 +127,8 @@ def address_key(value: str | None) -> str:
 
 
 def account_key(username: str) -> str:
-    """`Admin` and `admin` are one counter: NFKC, case-folded, cut to the column's size."""
-    return unicodedata.normalize("NFKC", username).casefold()[:MAX_ACCOUNT]
+    """`Admin` and `admin` are one counter, as they are one user: the username key, cut to size."""
+    return username_key(username)[:MAX_ACCOUNT]
 
 
 def _window(host: Host) -> timedelta:
