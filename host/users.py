@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import falcon
 import peewee
 
+from host import limits
 from host.actors import INTERNAL, USER_SOURCES, Actor
 from host.db import BaseModel, PreparedQuery, database, to_db
+from host.errors import AuthenticationFailed
 from host.passwords import hash_password
+from host.responses import unsafe_text
 from host.usernames import MAX_LENGTH, MAX_SKELETON, UsernameError, check_username, skeleton, username_key
+
+if TYPE_CHECKING:
+    from host.app import Host
 
 
 class User(BaseModel):
@@ -195,3 +204,25 @@ def actor_for(user: User, via: str, **extra) -> Actor:
         display_name=user.display_name or user.username,
         **extra,
     )
+
+
+def verify_login(host: Host, username: str, password: str, req: falcon.Request) -> User:
+    """Ask every password authenticator; refuse unknown or disabled users the same way.
+
+    The client's failure counters are read first: over a limit, the answer is 429 and no
+    authenticator (bcrypt, a directory bind) runs. Each refusal counts; a success clears the
+    counter of its address + account, never the address's own.
+    """
+    if unsafe_text(username) or unsafe_text(password):
+        raise AuthenticationFailed(INVALID_LOGIN)  # PostgreSQL cannot even compare such text
+    attempts = limits.check_attempts(host, req, username)
+    try:
+        user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
+        if user is None or not user.enabled:
+            raise AuthenticationFailed(INVALID_LOGIN)
+    except AuthenticationFailed:
+        limits.record_failure(host, attempts)
+        raise
+    if attempts.account_failures and attempts.account is not None:
+        limits.forget(host, attempts.address, attempts.account)
+    return user

@@ -17,7 +17,7 @@ import requests
 
 from host import users
 from host.testing import Harness, TestUser
-from host.testing_browser import PROJECT_ROOT, artifact_path, console_errors, login, sign_in
+from host.testing.browser import PROJECT_ROOT, artifact_path, console_errors, login, sign_in
 
 PAGE = "/profile/access-tokens"
 API = "/api/v1/personal-access-tokens"

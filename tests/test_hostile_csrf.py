@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from host.testing import basic_auth, free_port
-from host.testing_browser import PageSession
+from host.testing.browser import PageSession
 
 ENDPOINTS = "/api/v1/config/webhook-endpoints"
 TOKENS = "/api/v1/personal-access-tokens"

@@ -14,7 +14,7 @@ from host import limits
 from host.config import SecuritySettings, load_config
 from host.errors import StartupError
 from host.testing import FakeClock, basic_auth
-from host.testing_browser import PageSession
+from host.testing.browser import PageSession
 
 ECHO = "tests.sample_plugins.host_echo"
 WHOAMI = "/api/v1/whoami"

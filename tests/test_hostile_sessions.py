@@ -7,7 +7,7 @@ the session is held by an in-process browser; on SQLite and PostgreSQL.
 import pytest
 
 from host import sessions
-from host.testing_browser import PageSession
+from host.testing.browser import PageSession
 
 PROFILE = "/api/v1/profile"
 NEW_PASSWORD = "a-new-password-1"

@@ -8,7 +8,7 @@ import pytest
 from playhouse.migrate import SchemaMigrator, migrate
 
 from host.testing import FakeClock
-from host.testing_browser import PageSession
+from host.testing.browser import PageSession
 
 API = "/api/v1/config/webhook-endpoints"
 PATS = "/api/v1/personal-access-tokens"

@@ -8,7 +8,7 @@ import pytest
 from host import sessions, users
 from host.builtin.pages import FORM_EXPIRED, NO_LOGIN_PERMISSION
 from host.pages import CONTENT_SECURITY_POLICY, initials
-from host.testing_browser import FORM, PageSession
+from host.testing.browser import FORM, PageSession
 
 DEMO = "tests.sample_plugins.pages_demo"
 ECHO = "tests.sample_plugins.host_echo"

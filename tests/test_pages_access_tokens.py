@@ -6,7 +6,7 @@ import re
 import pytest
 
 from host import sessions
-from host.testing_browser import PageSession
+from host.testing.browser import PageSession
 
 ECHO = "tests.sample_plugins.host_echo"
 PAGE = "/profile/access-tokens"

@@ -480,7 +480,7 @@ def test_retention_keeps_exactly_the_newest_under_concurrent_workers(make_host, 
 
 
 def test_pages_are_for_configuration_editors_and_linked_from_their_menu(make_host):
-    from host.testing_browser import PageSession
+    from host.testing.browser import PageSession
 
     harness = make_host(plugins=["webhooks"])
     admin = harness.user("root", roles=("admin",))
@@ -516,7 +516,7 @@ def test_pages_are_for_configuration_editors_and_linked_from_their_menu(make_hos
 
 
 def test_session_saves_through_the_api_only_with_the_csrf_token(make_host):
-    from host.testing_browser import PageSession
+    from host.testing.browser import PageSession
 
     harness = make_host(plugins=["webhooks"])
     admin = harness.user("root", roles=("admin",))
@@ -528,7 +528,7 @@ def test_session_saves_through_the_api_only_with_the_csrf_token(make_host):
 
 
 def test_pages_never_show_a_secret(make_host):
-    from host.testing_browser import PageSession
+    from host.testing.browser import PageSession
 
     harness = make_host(plugins=["pat_auth", "webhooks"])
     admin = harness.user("root", roles=("admin",))

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from host.testing import Harness, TestUser
-from host.testing_browser import console_errors, login
+from host.testing.browser import console_errors, login
 
 API = "/api/v1/config/webhook-endpoints"
 

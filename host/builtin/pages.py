@@ -15,7 +15,6 @@ from urllib.parse import urlencode, urlsplit
 import falcon
 
 from host import sessions, users
-from host.builtin.users import verify_login
 from host.credentials import presented
 from host.crypto import same
 from host.errors import AuthenticationFailed
@@ -24,7 +23,7 @@ from host.limits import TooManyAttempts
 from host.migrations import Migration, create_tables
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
-from host.users import INVALID_LOGIN
+from host.users import INVALID_LOGIN, verify_login
 
 LOGIN_CSRF_FIELD = "login_csrf"
 FORM_EXPIRED = "The login form expired. Enter your username and password again."

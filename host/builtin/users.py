@@ -10,7 +10,7 @@ import sys
 import falcon
 import peewee
 
-from host import accounts, limits, users
+from host import accounts, users
 from host.actors import USER_SOURCES, Actor
 from host.builtin.username_keys import m002_username_keys
 from host.credentials import presented
@@ -19,31 +19,8 @@ from host.hookimpl import hookimpl
 from host.migrations import Migration
 from host.passwords import PasswordError, check_password
 from host.permissions import ADMIN, PRODUCT_PERMISSIONS
-from host.responses import unsafe_text
 from host.routes import AUTHENTICATED, Route
-from host.users import INVALID_LOGIN
-
-
-def verify_login(host, username: str, password: str, req: falcon.Request) -> users.User:
-    """Ask every password authenticator; refuse unknown or disabled users the same way.
-
-    The client's failure counters are read first: over a limit, the answer is 429 and no
-    authenticator (bcrypt, a directory bind) runs. Each refusal counts; a success clears the
-    counter of its address + account, never the address's own.
-    """
-    if unsafe_text(username) or unsafe_text(password):
-        raise AuthenticationFailed(INVALID_LOGIN)  # PostgreSQL cannot even compare such text
-    attempts = limits.check_attempts(host, req, username)
-    try:
-        user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
-        if user is None or not user.enabled:
-            raise AuthenticationFailed(INVALID_LOGIN)
-    except AuthenticationFailed:
-        limits.record_failure(host, attempts)
-        raise
-    if attempts.account_failures and attempts.account is not None:
-        limits.forget(host, attempts.address, attempts.account)
-    return user
+from host.users import INVALID_LOGIN, verify_login
 
 
 @hookimpl

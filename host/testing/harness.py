@@ -1,9 +1,6 @@
-"""Pytest fixtures for the host and for plugin authors (installed as the `release_host` pytest plugin).
-
-`make_host(plugins=[...])` builds an app from chosen plugins on a fresh database (SQLite, and
-PostgreSQL too where its binaries exist); the `Harness` it returns makes users and tokens and
-calls the app in-process, and `serve(harness)` runs the same configuration under real gunicorn.
-"""
+"""The `Harness`: an app built from chosen plugins on a fresh database, its users and tokens,
+in-process calls, the CLI; `make_host` builds them, `test_config` is the one place their
+`Config` is made."""
 
 from __future__ import annotations
 
@@ -11,15 +8,10 @@ import base64
 import contextlib
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +21,8 @@ import pytest
 from host.app import App, create_app
 from host.config import Config
 from host.db import bound
+from host.testing.components import PROJECT_ROOT, TEST_SECRET_KEY, FakeClock
 
-pytest_plugins = ["host.testing_browser"]
 _config: list[pytest.Config] = []
 
 
@@ -61,151 +53,6 @@ def _pytest_hooks() -> Any:
             "elsewhere call the issuing plugin's own helper"
         )
     return _config[0].hook
-
-
-REQUIRE_ALL = os.environ.get("RELEASE_HOST_TEST_REQUIRE_ALL") == "1"
-TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
-
-
-def _pg_bin() -> Path:
-    """The newest installed PostgreSQL server binaries (Debian keeps them out of PATH)."""
-    if os.environ.get("RELEASE_HOST_PG_BIN"):
-        return Path(os.environ["RELEASE_HOST_PG_BIN"])
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
-    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
-
-
-PG_BIN = _pg_bin()
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATABASES = [d for d in os.environ.get("RELEASE_HOST_TEST_DATABASES", "sqlite,postgresql").split(",") if d]
-
-
-def require(available: bool, reason: str) -> None:
-    """Skip when a real component is missing; in CI (RELEASE_HOST_TEST_REQUIRE_ALL=1) fail instead."""
-    if available:
-        return
-    if REQUIRE_ALL:
-        pytest.fail(f"required test component missing: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=0.2),
-        ):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-class FakeClock:
-    """A clock tests move by hand: `clock.advance(days=7)`."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-class PostgresCluster:
-    """A throwaway PostgreSQL cluster on loopback, run as the `postgres` user when we are root."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="release-host-pg-"))
-        self.port = free_port()
-
-    @staticmethod
-    def available() -> bool:
-        return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
-
-    def _run(self, *cmd: str) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-            line = " ".join(f"'{c}'" for c in cmd)
-            cmd = ("su", "postgres", "-s", "/bin/sh", "-c", line)
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        data = self.dir / "data"
-        self._run(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        )
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "start",
-        )
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def execute(self, sql: str, database: str = "postgres") -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self._run(
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(self.dir / "data"),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            )
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """One PostgreSQL server for the whole test session."""
-    require(PostgresCluster.available(), f"PostgreSQL server binaries not found in {PG_BIN}")
-    cluster = PostgresCluster()
-    cluster.start()
-    cluster.execute("CREATE DATABASE release_host_test")
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database for one test: SQLite file, or the PostgreSQL test database emptied."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'release-host.db'}"
-    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    cluster.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", database="release_host_test")
-    return cluster.url("release_host_test")
 
 
 @pytest.fixture
@@ -392,6 +239,28 @@ def dump_toml(data: dict[str, Any], prefix: str = "") -> str:
     return "\n".join(out)
 
 
+def test_config(
+    database_url: str,
+    tmp_path: Path,
+    plugins: list[str] | None = None,
+    settings: dict[str, dict[str, Any]] | None = None,
+    **overrides: Any,
+) -> Config:
+    """The configuration of a test host: the test key, a cheap bcrypt, `var/` under `tmp_path`."""
+    fields: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": TEST_SECRET_KEY,
+        "bcrypt_rounds": 4,
+        "var_dir": tmp_path / "var",
+    }
+    return Config(
+        **{**fields, **overrides}, enabled_plugins=list(plugins or []), plugin_settings=settings or {}
+    )
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test pytest should collect
+
+
 @pytest.fixture
 def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Factory: `make_host(plugins=[...], settings={"plugin": {...}}, clock=clock)` → `Harness`."""
@@ -404,14 +273,8 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
         migrate: bool = True,
         **overrides: Any,
     ) -> Harness:
-        fields: dict[str, Any] = {
-            "database_url": database_url,
-            "secret_key": TEST_SECRET_KEY,
-            "bcrypt_rounds": 4,
-            "var_dir": tmp_path / "var",
-        }
-        config = Config(
-            **{**fields, **overrides}, enabled_plugins=list(plugins or []), plugin_settings=settings or {}
+        config = test_config(
+            overrides.pop("database_url", database_url), tmp_path, plugins, settings, **overrides
         )
         if clock is not None:
             config.clock = clock
@@ -426,64 +289,3 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
     yield factory
     for harness in built:
         harness.host.shutdown()
-
-
-def start_gunicorn(
-    conf: Path,
-    port: int,
-    log_path: Path,
-    workers: int = 2,
-    env: dict[str, str] | None = None,
-    timeout: float = 15.0,
-) -> subprocess.Popen:
-    """Run the host under real gunicorn with this configuration file, as `release-host serve` does;
-    returns once the port answers. Output goes to `log_path` (tests grep it for secrets)."""
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--no-control-socket",
-                "-c",
-                str(PROJECT_ROOT / "conf" / "gunicorn.conf.py"),
-                "host.wsgi:app",
-            ],
-            env={
-                **os.environ,
-                "RELEASE_HOST_CONF": str(conf),
-                "RELEASE_HOST_BIND": f"127.0.0.1:{port}",
-                "RELEASE_HOST_WORKERS": str(workers),
-                **(env or {}),
-            },
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    wait_for_port(port, timeout=timeout, proc=proc)
-    return proc
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    """Factory: `serve(harness, workers=2)` runs it under real gunicorn and returns the base URL."""
-    running: list[subprocess.Popen] = []
-
-    def factory(harness: Harness, workers: int = 2, env: dict[str, str] | None = None) -> str:
-        port = free_port()
-        log_path = harness.tmp_path / f"gunicorn-{port}.log"
-        running.append(start_gunicorn(harness.write_conf(), port, log_path, workers, env))
-        return f"http://127.0.0.1:{port}"
-
-    yield factory
-    for proc in running:
-        stop_process(proc)

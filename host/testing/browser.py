@@ -1,6 +1,6 @@
 """Browsers for page tests: one simulated in-process, one real (Chromium driven by Playwright).
 
-Loaded with `host.testing` (listed in its `pytest_plugins`), so any test file may use:
+Loaded with `host.testing` (which imports its fixtures), so any test file may use:
 
 - `PageSession(harness)`: an in-process browser through `falcon.testing`: keeps cookies, logs in
   through the form, and sends the session's CSRF token with `post_form` and `api`.
@@ -33,16 +33,9 @@ import pytest
 
 from host import sessions
 from host.app import create_app
-from host.config import Config
-from host.testing import (
-    PROJECT_ROOT,
-    TEST_SECRET_KEY,
-    Harness,
-    free_port,
-    require,
-    start_gunicorn,
-    stop_process,
-)
+from host.testing.components import PROJECT_ROOT, free_port, require
+from host.testing.gunicorn import start_gunicorn, stop_process
+from host.testing.harness import Harness, test_config
 
 CHROMIUM = os.environ.get("RELEASE_HOST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -189,14 +182,7 @@ def module_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     def factory(plugins: list[str], settings: dict[str, dict[str, Any]] | None = None) -> Harness:
         tmp_path = tmp_path_factory.mktemp("browser-host")
-        config = Config(
-            database_url=f"sqlite:///{tmp_path / 'release-host.db'}",
-            secret_key=TEST_SECRET_KEY,
-            bcrypt_rounds=4,
-            var_dir=tmp_path / "var",
-            enabled_plugins=list(plugins),
-            plugin_settings=settings or {},
-        )
+        config = test_config(f"sqlite:///{tmp_path / 'release-host.db'}", tmp_path, plugins, settings)
         harness = Harness(config=config, app=create_app(config, context="test"), tmp_path=tmp_path)
         with harness.db():
             harness.host.migrate()
