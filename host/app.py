@@ -15,17 +15,22 @@ import pluggy
 from pluggy import HookImpl
 
 from host import db as storage
+from host import logsafe
 from host.actors import Actor
+from host.bodies import ChunkedBodyMiddleware
 from host.config import Config, ensure_secret_key, load_config
 from host.credentials import presented
 from host.crypto import Secrets
 from host.errors import StartupError
 from host.events import Event
+from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
 from host.migrations import Migration, apply_migrations
 from host.navigation import NavLink
 from host.permissions import Permission, decide, refusal
 from host.plugins import make_plugin_manager
+from host.responses import install_error_handling
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.security_headers import SecurityHeadersMiddleware
 from host.settings import parse_settings, settings_as_dict
 
 log = logging.getLogger("release_host")
@@ -247,12 +252,6 @@ class App(falcon.App):
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
-    from host import logsafe
-    from host.bodies import ChunkedBodyMiddleware
-    from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
-    from host.responses import install_error_handling
-    from host.security_headers import SecurityHeadersMiddleware
-
     logsafe.install()
     config = config or load_config()
     pm = make_plugin_manager(config)

@@ -12,6 +12,7 @@ from pathlib import Path
 import peewee
 from playhouse.pool import PooledDatabase
 
+from host import users
 from host.app import Host, create_app
 from host.arguments import number_argument
 from host.config import load_config
@@ -24,8 +25,6 @@ ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
 
 def ensure_admin(host: Host) -> str | None:
     """On an empty user table, create `admin`; return the generated password to print once."""
-    from host import users
-
     if users.User.select().exists():
         return None
     password = os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(16)

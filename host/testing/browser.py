@@ -36,6 +36,7 @@ from host.app import create_app
 from host.testing.components import PROJECT_ROOT, free_port, require
 from host.testing.gunicorn import start_gunicorn, stop_process
 from host.testing.harness import Harness, test_config
+from host.users import User
 
 CHROMIUM = os.environ.get("RELEASE_HOST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -162,8 +163,6 @@ def login(page: Any, username: str, password: str, next_path: str = "/") -> None
 
 def sign_in(page: Any, harness: Harness, username: str, base_url: str) -> None:
     """Give the page's browser a session for `username` without the form (tests about other pages)."""
-    from host.users import User
-
     with harness.db():
         sid = sessions.create(harness.host, User.get(User.username == username).id)
     cookie = {"name": sessions.cookie_name(harness.config), "value": sid, "url": base_url}

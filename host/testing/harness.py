@@ -18,6 +18,7 @@ from typing import Any
 import falcon.testing
 import pytest
 
+from host import users
 from host.app import App, create_app
 from host.config import Config
 from host.db import bound
@@ -120,8 +121,6 @@ class Harness:
         roles: tuple[str, ...] = (),
     ) -> TestUser:
         """A user holding `permissions` (through a personal role) and `roles`."""
-        from host import users
-
         with self.db():
             user = users.create_user(
                 username,
@@ -139,15 +138,11 @@ class Harness:
         return found
 
     def set_enabled(self, user: TestUser, enabled: bool) -> None:
-        from host import users
-
         with self.db():
             users.User.update(enabled=enabled).where(users.User.id == user.id).execute()
 
     def set_permissions(self, user: TestUser, permissions: list[str]) -> None:
         """Replace the user's personal role's permissions (a role change after the fact)."""
-        from host import users
-
         with self.db():
             role = users.ensure_role(f"user:{user.username}")
             users.RolePermission.delete().where(users.RolePermission.role == role).execute()

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from host.testing.components import free_port, require
@@ -68,8 +69,6 @@ class PostgresCluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def execute(self, sql: str, database: str = "postgres") -> None:
-        import psycopg2
-
         conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database)
         conn.autocommit = True
         try:
