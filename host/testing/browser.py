@@ -32,10 +32,9 @@ import falcon.testing
 import pytest
 
 from host import sessions
-from host.app import create_app
 from host.testing.components import PROJECT_ROOT, free_port, require
 from host.testing.gunicorn import start_gunicorn, stop_process
-from host.testing.harness import Harness, test_config
+from host.testing.harness import Harness, build_harness, test_config
 from host.users import User
 
 CHROMIUM = os.environ.get("RELEASE_HOST_CHROMIUM", "/usr/bin/chromium")
@@ -182,9 +181,7 @@ def module_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     def factory(plugins: list[str], settings: dict[str, dict[str, Any]] | None = None) -> Harness:
         tmp_path = tmp_path_factory.mktemp("browser-host")
         config = test_config(f"sqlite:///{tmp_path / 'release-host.db'}", tmp_path, plugins, settings)
-        harness = Harness(config=config, app=create_app(config, context="test"), tmp_path=tmp_path)
-        with harness.db():
-            harness.host.migrate()
+        harness = build_harness(config, tmp_path)
         built.append(harness)
         return harness
 

@@ -256,6 +256,15 @@ def test_config(
 test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test pytest should collect
 
 
+def build_harness(config: Config, tmp_path: Path, migrate: bool = True) -> Harness:
+    """The app for `config` in a `Harness`, its database migrated unless `migrate=False`."""
+    harness = Harness(config=config, app=create_app(config, context="test"), tmp_path=tmp_path)
+    if migrate:
+        with harness.db():
+            harness.host.migrate()
+    return harness
+
+
 @pytest.fixture
 def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Factory: `make_host(plugins=[...], settings={"plugin": {...}}, clock=clock)` → `Harness`."""
@@ -273,11 +282,7 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
         )
         if clock is not None:
             config.clock = clock
-        app = create_app(config, context="test")
-        harness = Harness(config=config, app=app, tmp_path=tmp_path)
-        if migrate:
-            with harness.db():
-                app.host.migrate()
+        harness = build_harness(config, tmp_path, migrate=migrate)
         built.append(harness)
         return harness
 
