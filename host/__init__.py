@@ -16,6 +16,7 @@ from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
@@ -64,6 +65,7 @@ __all__ = [
     "render_page",
     "presented_credentials",
     "same",
+    "secret_name",
     "load_config",
     "start_session",
     "static_url",

@@ -9,7 +9,7 @@ from weakref import WeakKeyDictionary
 
 from host import hookimpl
 from plugins.releases_api import commands, models, permissions, routes, triggers
-from plugins.releases_api.migrations import MIGRATIONS
+from plugins.releases_api.migrations import migrations
 from plugins.releases_api.settings import Settings, load_settings
 from plugins.releases_api.worker import WorkerThread
 
@@ -28,7 +28,7 @@ def register_models(host):
 
 @hookimpl
 def register_migrations(host):
-    return list(MIGRATIONS)
+    return migrations(host)
 
 
 @hookimpl

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from host import Migration, create_tables
+from collections.abc import Callable
+
+import peewee
+
+from host import Host, Migration, create_tables
+from plugins.releases_api import guard
 from plugins.releases_api.models import Job, Phase, Release, Task, Trigger, TriggerExecution
+from plugins.releases_api.settings import load_settings
+from plugins.releases_api.vocabulary import TEMPLATE, WEBHOOK_TASK
 
 MIGRATIONS = [
     Migration("m001_releases_phases_tasks", create_tables(Release, Phase, Task)),
     Migration("m002_job_queue", create_tables(Job)),
     Migration("m003_triggers", create_tables(Trigger, TriggerExecution)),
 ]
+
+
+def stamp_secret_origins(host: Host) -> Callable[[peewee.Database], None]:
+    """Tasks saved before secret headers were bound to an origin get the origin their URL names
+    with the variables their author set: the template's (a release's own may be a starter's)."""
+
+    def apply(db: peewee.Database) -> None:
+        server_url = load_settings(host).server_url
+        for task in Task.select().where(Task.type == WEBHOOK_TASK):
+            config = dict(task.config or {})
+            if guard.SECRET_ORIGIN in config or not guard.secret_headers(config.get("headers")):
+                continue
+            plan = task.release
+            author = (
+                plan
+                if plan.status == TEMPLATE
+                else Release.get_or_none(Release.id == plan.origin_template_id)
+            )
+            guard.stamp(config, (author or plan).variables or [], server_url)
+            Task.update(config=config).where(Task.id == task.id).execute()
+
+    return apply
+
+
+def migrations(host: Host) -> list[Migration]:
+    return [*MIGRATIONS, Migration("m004_webhook_secret_origins", stamp_secret_origins(host))]

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from host import Host, to_db, write_transaction
-from plugins.releases_api import lifecycle, queue
+from plugins.releases_api import guard, lifecycle, queue
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Invalid
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
 from plugins.releases_api.models import Phase, Release, Task, Trigger
 from plugins.releases_api.releases import db_now, locked
 from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
+from plugins.releases_api.settings import load_settings
 from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PLANNED, WEBHOOK_TASK
 
 
@@ -40,28 +41,38 @@ def _run_as(
     return name, secret
 
 
-def _restore_masked_headers(phases: list[PhaseSpec], stored: dict[str, Task]) -> None:
-    """Put back header values a client sent back masked. Only for the same stored task calling the
-    same URL: otherwise keeping the value would send a secret its sender never saw to a new place."""
+def _restore_masked_headers(
+    phases: list[PhaseSpec], stored: dict[str, Task], variables: list[dict[str, Any]], server_url: str
+) -> None:
+    """Put back header values a client sent back masked, then record on every WebhookTask the
+    origin its secret headers are for. A masked value is kept only for the same stored task whose
+    URL, with the plan's variables filled in, names the origin the secret was stored for:
+    otherwise keeping it would send a secret its sender never saw to a new place."""
     for i, phase in enumerate(phases):
         for j, spec in enumerate(phase.tasks):
-            headers = spec.config.get("headers") if spec.type == WEBHOOK_TASK else None
-            if not headers or MASK not in headers.values():
+            if spec.type != WEBHOOK_TASK:
                 continue
-            old = stored.get(spec.source_id or "")
-            same = (
-                old is not None and old.type == WEBHOOK_TASK and old.config.get("url") == spec.config["url"]
-            )
-            kept = (old.config.get("headers") or {}) if same and old is not None else {}
-            for name, value in headers.items():
-                if value != MASK:
-                    continue
-                if name not in kept:
-                    raise Invalid(
-                        f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
-                        "masked header is kept only for the same task with the same url)."
-                    )
-                headers[name] = kept[name]
+            headers = spec.config.get("headers") or {}
+            if MASK in headers.values():
+                old = stored.get(spec.source_id or "")
+                same = (
+                    old is not None
+                    and old.type == WEBHOOK_TASK
+                    and old.config.get(guard.SECRET_ORIGIN)
+                    == guard.resolved_origin(spec.config["url"], variables, server_url)
+                )
+                kept = (old.config.get("headers") or {}) if same and old is not None else {}
+                for name, value in headers.items():
+                    if value != MASK:
+                        continue
+                    if name not in kept:
+                        raise Invalid(
+                            f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
+                            "masked header is kept only for the same task calling the same origin "
+                            "once variables are filled in)."
+                        )
+                    headers[name] = kept[name]
+            guard.stamp(spec.config, variables, server_url)
 
 
 def _ordered_tasks(release_id: str) -> list[Task]:
@@ -75,7 +86,11 @@ def _automation(tasks: Iterable[tuple[str, dict[str, Any]]], variables: Iterable
     order and the variables substituted into them."""
     return json.dumps(
         {
-            "tasks": [[kind, config] for kind, config in tasks if kind in AUTOMATED_TYPES],
+            "tasks": [
+                [kind, {k: v for k, v in config.items() if k != guard.SECRET_ORIGIN}]
+                for kind, config in tasks
+                if kind in AUTOMATED_TYPES
+            ],
             "variables": sorted([v["key"], v.get("value")] for v in variables),
         },
         sort_keys=True,
@@ -120,7 +135,7 @@ def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
 def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Release:
     """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
     release_id = new_release_id()
-    _restore_masked_headers(spec.phases, {})
+    _restore_masked_headers(spec.phases, {}, spec.variables, load_settings(host).server_url)
     username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
     with write_transaction():
         release = Release.create(
@@ -153,7 +168,9 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
         template = locked(template_id, template=True)
         stored = _ordered_tasks(template.id)
         if replace_phases:
-            _restore_masked_headers(spec.phases, {t.id: t for t in stored})
+            _restore_masked_headers(
+                spec.phases, {t.id: t for t in stored}, spec.variables, load_settings(host).server_url
+            )
         before = _automation(((t.type, t.config) for t in stored), template.variables or [])
         after = _automation(
             ((t.type, t.config) for p in spec.phases for t in p.tasks)

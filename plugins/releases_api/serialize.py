@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from host import iso
+from host import iso, secret_name
+from plugins.releases_api.guard import SECRET_ORIGIN
 from plugins.releases_api.ids import new_variable_id
 from plugins.releases_api.models import Phase, Release, Task
 from plugins.releases_api.vocabulary import (
@@ -23,34 +24,15 @@ from plugins.releases_api.vocabulary import (
     WEBHOOK_TASK,
 )
 
-SECRET_HEADER_WORDS = (
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "cookie",
-    "session",
-    "credential",
-    "apikey",
-    "api-key",
-    "api_key",
-)
-
-
-def secret_header(name: str) -> bool:
-    """Whether a header's value is a credential (Authorization, x-release-personal-token, Cookie…)."""
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_HEADER_WORDS)
-
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {name: MASK if secret_header(name) and value else value for name, value in headers.items()}
+    return {name: MASK if secret_name(name) and value else value for name, value in headers.items()}
 
 
 def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
     """A task; `full` (an admin reading) shows the response bodies of the task's HTTP calls."""
     config = dict(task.config or {})
+    config.pop(SECRET_ORIGIN, None)
     if task.type == WEBHOOK_TASK and config.get("headers"):
         config["headers"] = masked_headers(config["headers"])
     output = dict(task.output or {})

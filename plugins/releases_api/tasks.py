@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from host import Host
-from plugins.releases_api import outgoing
+from plugins.releases_api import guard, outgoing
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.ids import RELEASE_ID
 from plugins.releases_api.models import Release, Task
@@ -54,6 +54,7 @@ class TaskRun:
     server_url: str
     default_timeout: float
     policy: outgoing.Policy
+    secret_origin: list[Any] | None = None
 
 
 def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
@@ -67,16 +68,19 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
         }
     )
     password = host.secrets.decrypt(release.script_password) if release.script_password else None
+    config = dict(task.config or {})
+    secret_origin = config.pop(guard.SECRET_ORIGIN, None)
     return TaskRun(
         task_id=task.id,
         type=task.type,
-        config=variables_.substitute(dict(task.config or {}), mapping),
+        config=variables_.substitute(config, mapping),
         username=release.script_username or None,
         password=password,
         password_unreadable=bool(release.script_password) and password is None,
         server_url=settings.server_url,
         default_timeout=settings.http_timeout_seconds,
         policy=settings.outgoing_policy(),
+        secret_origin=secret_origin,
     )
 
 
@@ -98,6 +102,12 @@ ELSEWHERE = (
     "authenticate is true but {url} is not this server ({server}): the run-as credentials are only "
     "sent to this server's own address. Remove authenticate, or put the credentials the other "
     "server needs in the task's headers."
+)
+
+
+DROPPED = (
+    "Not sent: {names}. The stored value was entered for another address than {url}, where the "
+    "release's variables point this task."
 )
 
 
@@ -157,6 +167,9 @@ def run_webhook(run: TaskRun) -> Outcome:
             False, f"url {shown!r} is not an http:// or https:// URL once variables are substituted."
         )
     headers = dict(config.get("headers") or {})
+    dropped = [] if guard.origin_matches(run.secret_origin, target) else guard.secret_headers(headers)
+    for name in dropped:
+        del headers[name]
     to_server = run.policy.is_server(target)
     if config.get("authenticate") and not to_server:
         shown = outgoing.without_userinfo(url)
@@ -172,7 +185,14 @@ def run_webhook(run: TaskRun) -> Outcome:
     response = _http(run.policy, method, url, headers, body.encode("utf-8") if body else None, timeout)
     if isinstance(response, Outcome):
         return response
-    output = {"statusCode": response.status_code, "responseBody": response.text[:MAX_BODY_KEPT]}
+    output: dict[str, Any] = {
+        "statusCode": response.status_code,
+        "responseBody": response.text[:MAX_BODY_KEPT],
+    }
+    if dropped:
+        output["droppedHeaders"] = DROPPED.format(
+            names=", ".join(dropped), url=outgoing.without_userinfo(url)
+        )
     if response.status_code not in config.get("expectedStatusCodes", []):
         return Outcome(False, describe(response), output)
     return Outcome(True, output=output)

@@ -1,0 +1,78 @@
+"""Whose secrets a task may use: stored header secrets bound to the origin they were entered for,
+and stored run-as credentials refused when someone else chooses what the tasks do.
+
+A template's author enters a secret header for a URL as it reads with the template's variables,
+and a run-as password for the tasks as they are. Whoever starts a release chooses variable
+values and the release's title; if those flowed into tasks that use the author's secrets, the
+starter could send them anywhere or have them act on anything (see docs/api.md, "Whose
+credentials run a task").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from host import secret_name
+from plugins.releases_api import outgoing
+from plugins.releases_api import variables as variables_
+from plugins.releases_api.vocabulary import AUTOMATED_TYPES
+
+SECRET_ORIGIN = "secretOrigin"
+"""The task config key holding [scheme, host, port] of the URL its secret headers were stored for."""
+
+
+def secret_headers(headers: Mapping[str, str] | None) -> list[str]:
+    """Names of the headers whose values are credentials (masked when read back)."""
+    return [name for name, value in (headers or {}).items() if value and secret_name(name)]
+
+
+def resolved_origin(url: str, variables: Iterable[Mapping[str, Any]], server_url: str) -> list[Any] | None:
+    """The origin `url` names once the given variables' values (and `${server.url}`) are filled in."""
+    mapping: dict[str, Any] = {v["key"]: v.get("value") for v in variables}
+    mapping["server.url"] = server_url
+    found = outgoing.origin(variables_.substitute(url, mapping))
+    return list(found) if found else None
+
+
+def stamp(config: dict[str, Any], variables: Iterable[Mapping[str, Any]], server_url: str) -> None:
+    """Record on a WebhookTask's config the origin its secret headers are entered for."""
+    config.pop(SECRET_ORIGIN, None)
+    if secret_headers(config.get("headers")):
+        config[SECRET_ORIGIN] = resolved_origin(config["url"], variables, server_url)
+
+
+def placeholders(value: Any) -> set[str]:
+    """Every `${name}` used anywhere inside a task's fields."""
+    if isinstance(value, str):
+        return set(variables_.PLACEHOLDER.findall(value))
+    if isinstance(value, list):
+        return set().union(*(placeholders(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        return set().union(*(placeholders(v) for v in value.values())) if value else set()
+    return set()
+
+
+def chosen_inputs(
+    tasks: Iterable[tuple[str, dict[str, Any]]],
+    defaults: Iterable[Mapping[str, Any]],
+    values: Mapping[str, Any],
+    title_used: bool,
+) -> list[str]:
+    """The inputs a release's creator chose that the automated tasks use: variables given a value
+    other than the template's, and `release.title` when a task uses it."""
+    used: set[str] = set()
+    for kind, config in tasks:
+        if kind in AUTOMATED_TYPES:
+            used |= placeholders({k: v for k, v in config.items() if k != SECRET_ORIGIN})
+    stored = {v["key"]: v.get("value") for v in defaults}
+    given = {item["key"]: item["value"] for item in variables_.normalize(values)}
+    chosen = sorted(k for k, v in given.items() if k in used and (k not in stored or stored[k] != v))
+    if title_used and "release.title" in used:
+        chosen.append("release.title")
+    return chosen
+
+
+def origin_matches(stored: list[Any] | None, target: outgoing.Origin | None) -> bool:
+    """Whether secret headers stored for the origin `stored` may go to `target`."""
+    return target is not None and stored is not None and tuple(stored) == target

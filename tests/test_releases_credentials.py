@@ -1,0 +1,157 @@
+"""Whose credentials run a task, probed with several users: a template's stored secret headers
+and run-as password must not be redirected, or put to work on inputs, by whoever starts, edits
+or triggers its releases. A Recorder on 127.0.0.2 stands in for a host outside this server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.test_releases_api import (
+    Recorder,
+    get,
+    make_template,
+    manual,
+    recorder,  # noqa: F401 - the loopback server fixture, used by name
+    release_from,
+    run_tasks,
+    tasks_of,
+    webhook,
+)
+
+PLUGINS = ["releases_api"]
+SETTINGS = {"releases_api": {"allowed_task_hosts": ["127.0.0.1", "127.0.0.2"]}}
+RELEASER = ["template#view", "release#create", "release#start", "release#view"]
+EDITOR = ["template#view", "template#edit", "release#create", "release#start", "release#view"]
+SECRET = "Bearer deploy-secret-1"
+
+
+@pytest.fixture
+def harness(make_host):
+    return make_host(plugins=PLUGINS, settings=SETTINGS)
+
+
+@pytest.fixture
+def admin(harness):
+    return harness.user("root", roles=("admin",))
+
+
+@pytest.fixture
+def outsider():
+    found = Recorder("127.0.0.2")
+    yield found
+    found.close()
+
+
+def hostport(url: str) -> str:
+    return url.removeprefix("http://")
+
+
+def authorization(recorder: Recorder) -> list[str | None]:
+    return [{k.lower(): v for k, v in r["headers"].items()}.get("authorization") for r in recorder.requests]
+
+
+def deploy_template(harness, admin, recorder: Recorder) -> dict[str, Any]:  # noqa: F811
+    return make_template(
+        harness,
+        admin,
+        [webhook("http://${deployHost}/deploy", headers={"Authorization": SECRET})],
+        variables={"deployHost": hostport(recorder.url)},
+    )
+
+
+# 1. A stored secret header stays with the origin it was entered for
+
+
+def test_a_masked_header_does_not_follow_a_start_variable_to_another_host(harness, admin, recorder, outsider):  # noqa: F811
+    template = deploy_template(harness, admin, recorder)
+    rita = harness.user("rita", RELEASER)
+    shown = harness.call("GET", f"/api/v1/templates/{template['id']}", as_user=rita).json
+    assert shown["phases"][0]["tasks"][0]["headers"] == {"Authorization": "********"}
+    assert "secretOrigin" not in shown["phases"][0]["tasks"][0]
+
+    stolen = release_from(
+        harness, rita, template, start=True, variables={"deployHost": hostport(outsider.url)}
+    )
+    run_tasks(harness)
+    assert authorization(outsider) == [None]
+    (task,) = tasks_of(get(harness, rita, stolen["id"]))
+    assert task["status"] == "COMPLETED"
+    assert task["droppedHeaders"].startswith("Not sent: Authorization. The stored value was entered for")
+
+    routine = release_from(harness, rita, template, start=True)
+    run_tasks(harness)
+    assert authorization(recorder) == [SECRET]
+    assert "droppedHeaders" not in tasks_of(get(harness, rita, routine["id"]))[0]
+
+
+def test_a_masked_header_does_not_follow_an_edited_variable_default(harness, admin, recorder, outsider):  # noqa: F811
+    template = deploy_template(harness, admin, recorder)
+    eddie = harness.user("eddie", EDITOR)
+    path = f"/api/v1/templates/{template['id']}"
+    read = harness.call("GET", path, as_user=eddie).json
+    moved = {**read, "variables": {"deployHost": hostport(outsider.url)}}
+    refused = harness.call("PUT", path, as_user=eddie, json=moved)
+    assert refused.status_code == 400
+    assert refused.json["message"].startswith("phases[0].tasks[0].headers.Authorization is masked")
+
+    without_phases = {k: v for k, v in moved.items() if k != "phases"}
+    assert harness.call("PUT", path, as_user=eddie, json=without_phases).status_code == 200
+    release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    assert authorization(outsider) == [None] and recorder.requests == []
+
+    same_origin = harness.call("PUT", path, as_user=admin, json=read)
+    assert same_origin.status_code == 200, same_origin.text
+    release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    assert authorization(recorder) == [SECRET]
+
+
+def test_a_header_entered_again_for_the_new_host_is_sent_there(harness, admin, recorder, outsider):  # noqa: F811
+    template = deploy_template(harness, admin, recorder)
+    path = f"/api/v1/templates/{template['id']}"
+    read = harness.call("GET", path, as_user=admin).json
+    task = {**read["phases"][0]["tasks"][0], "headers": {"Authorization": "Bearer for-outside"}}
+    entered = {
+        **read,
+        "variables": {"deployHost": hostport(outsider.url)},
+        "phases": [{**read["phases"][0], "tasks": [task]}],
+    }
+    assert harness.call("PUT", path, as_user=admin, json=entered).status_code == 200
+    release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    assert authorization(outsider) == ["Bearer for-outside"]
+
+
+def test_a_plain_template_without_secret_headers_runs_as_before(harness, admin, recorder):  # noqa: F811
+    template = make_template(harness, admin, [manual(), webhook(recorder.url + "/x")])
+    assert "secretOrigin" not in template["phases"][0]["tasks"][1]
+
+
+def test_the_migration_binds_secret_headers_saved_before_it_to_their_authors_origin(
+    harness,
+    admin,
+    recorder,  # noqa: F811
+    outsider,
+):
+    """Data as the previous schema version left it: tasks with secret headers and no origin."""
+    from host.migrations import AppliedMigration
+    from plugins.releases_api.models import Task
+
+    template = deploy_template(harness, admin, recorder)
+    stolen = release_from(harness, admin, template, variables={"deployHost": hostport(outsider.url)})
+    with harness.db():
+        for task in Task.select():
+            config = {k: v for k, v in task.config.items() if k != "secretOrigin"}
+            Task.update(config=config).where(Task.id == task.id).execute()
+        AppliedMigration.delete().where(AppliedMigration.name == "m004_webhook_secret_origins").execute()
+    assert harness.host.migrate() == ["releases_api:m004_webhook_secret_origins"]
+    with harness.db():
+        origins = {t.release_id: t.config["secretOrigin"] for t in Task.select()}
+    port = int(recorder.url.rsplit(":", 1)[1])
+    assert origins == {template["id"]: ["http", "127.0.0.1", port], stolen["id"]: ["http", "127.0.0.1", port]}
+    harness.call("POST", f"/api/v1/releases/{stolen['id']}/start", as_user=admin)
+    run_tasks(harness)
+    assert authorization(outsider) == [None]
