@@ -48,8 +48,8 @@ def hostport(url: str) -> str:
     return url.removeprefix("http://")
 
 
-def authorization(recorder: Recorder) -> list[str | None]:
-    return [{k.lower(): v for k, v in r["headers"].items()}.get("authorization") for r in recorder.requests]
+def authorization(server: Recorder) -> list[str | None]:
+    return [{k.lower(): v for k, v in r["headers"].items()}.get("authorization") for r in server.requests]
 
 
 def deploy_template(harness, admin, recorder: Recorder) -> dict[str, Any]:  # noqa: F811
