@@ -155,3 +155,71 @@ def test_the_migration_binds_secret_headers_saved_before_it_to_their_authors_ori
     harness.call("POST", f"/api/v1/releases/{stolen['id']}/start", as_user=admin)
     run_tasks(harness)
     assert authorization(outsider) == [None]
+
+
+# 2. Someone else's stored run-as password runs only with the inputs its owner set
+
+
+def abort_template(harness, admin) -> dict[str, Any]:
+    return make_template(
+        harness,
+        admin,
+        [webhook("${server.url}/api/v1/releases/${previous}/abort", method="POST")],
+        variables={"previous": ""},
+        scriptUsername="",
+        scriptUserPassword="rpa_admins_token",
+    )
+
+
+def test_a_start_choosing_variables_of_the_tasks_cannot_borrow_the_stored_run_as_password(harness, admin):
+    template = abort_template(harness, admin)
+    victim = release_from(
+        harness, admin, make_template(harness, admin, [manual()], title="Other"), start=True
+    )
+    rita = harness.user("rita", RELEASER)
+    body = {"releaseTitle": "R", "variables": {"previous": victim["id"]}}
+    path = f"/api/v1/templates/{template['id']}/start"
+    refused = harness.call("POST", path, as_user=rita, json=body)
+    assert refused.status_code == 403
+    assert refused.json["message"].startswith(
+        "The template's automated tasks run with its stored run-as credentials, which act only on the "
+        "inputs their owner set; this release would set previous, which those tasks use."
+    )
+    assert harness.call("POST", path, as_user=rita, json={"releaseTitle": "R"}).status_code == 200
+    same = harness.call("POST", path, as_user=rita, json={**body, "variables": {"previous": ""}})
+    assert same.status_code == 200
+    own = harness.call("POST", path, as_user=rita, json={**body, "scriptUserPassword": "rpa_ritas_own"})
+    assert own.status_code == 200
+    assert get(harness, admin, victim["id"])["status"] == "IN_PROGRESS"
+
+
+def test_a_task_using_the_release_title_needs_the_callers_own_credentials(harness, admin):
+    template = make_template(
+        harness,
+        admin,
+        [webhook("${server.url}/api/v1/releases/${release.title}/abort", method="POST")],
+        scriptUserPassword="rpa_admins_token",
+    )
+    rita = harness.user("rita", RELEASER)
+    refused = harness.call(
+        "POST", f"/api/v1/templates/{template['id']}/create", as_user=rita, json={"releaseTitle": "x"}
+    )
+    assert refused.status_code == 403 and "would set release.title" in refused.json["message"]
+
+
+def test_a_trigger_without_its_own_run_as_cannot_feed_request_values_to_the_templates(harness, admin):
+    from tests.test_releases_triggers import PUSH, make_trigger, received
+
+    template = abort_template(harness, admin)
+    eve = harness.user("eve", EDITOR)
+    make_trigger(
+        harness,
+        eve,
+        template["id"],
+        variables={"previous": "payload.head_commit.id"},
+        scriptUsername=None,
+        scriptUserPassword=None,
+    )
+    (fired,) = received(harness, PUSH)
+    assert (fired["status"], fired["releaseId"]) == ("failed", None)
+    assert "this release would set previous" in fired["reason"]

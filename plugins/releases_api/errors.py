@@ -1,4 +1,4 @@
-"""What the plugin's operations refuse with; the API turns them into 400, 404 and 409."""
+"""What the plugin's operations refuse with; the API turns them into 400, 403, 404 and 409."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ class ReleaseError(Exception):
 
 class Invalid(ReleaseError):
     """A request body or value is wrong; the message names the field (400)."""
+
+
+class Forbidden(ReleaseError):
+    """The caller may not do this with someone else's stored credentials (403)."""
 
 
 class NotFound(ReleaseError):

@@ -57,20 +57,19 @@ def chosen_inputs(
     tasks: Iterable[tuple[str, dict[str, Any]]],
     defaults: Iterable[Mapping[str, Any]],
     values: Mapping[str, Any],
-    title_used: bool,
 ) -> list[str]:
     """The inputs a release's creator chose that the automated tasks use: variables given a value
-    other than the template's, and `release.title` when a task uses it."""
+    other than the template's, and `release.title` (always the creator's) in any field but the
+    title of a release a task creates."""
     used: set[str] = set()
     for kind, config in tasks:
         if kind in AUTOMATED_TYPES:
-            used |= placeholders({k: v for k, v in config.items() if k != SECRET_ORIGIN})
+            fields = {k: v for k, v in config.items() if k not in (SECRET_ORIGIN, "newReleaseTitle")}
+            used |= placeholders(fields) | (placeholders(config.get("newReleaseTitle")) - {"release.title"})
     stored = {v["key"]: v.get("value") for v in defaults}
     given = {item["key"]: item["value"] for item in variables_.normalize(values)}
     chosen = sorted(k for k, v in given.items() if k in used and (k not in stored or stored[k] != v))
-    if title_used and "release.title" in used:
-        chosen.append("release.title")
-    return chosen
+    return [*chosen, "release.title"] if "release.title" in used else chosen
 
 
 def origin_matches(stored: list[Any] | None, target: outgoing.Origin | None) -> bool:

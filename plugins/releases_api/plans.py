@@ -10,7 +10,7 @@ from typing import Any
 from host import Host, to_db, write_transaction
 from plugins.releases_api import guard, lifecycle, queue
 from plugins.releases_api import variables as variables_
-from plugins.releases_api.errors import Invalid
+from plugins.releases_api.errors import Forbidden, Invalid
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
 from plugins.releases_api.models import Phase, Release, Task, Trigger
 from plugins.releases_api.releases import db_now, locked
@@ -208,19 +208,36 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
     return template
 
 
+BORROWED = (
+    "The template's automated tasks run with its stored run-as credentials, which act only on the "
+    "inputs their owner set; this release would set {names}, which those tasks use. Send your own "
+    "scriptUsername and scriptUserPassword (a trigger: its own), or leave those at the template's values."
+)
+
+
+def _refuse_chosen_inputs(template: Release, request: FromTemplate) -> None:
+    """Someone else's stored run-as password runs only with the inputs its owner set."""
+    tasks = [(t.type, t.config) for t in Task.select().where(Task.release == template.id)]
+    chosen = guard.chosen_inputs(tasks, template.variables or [], request.variables)
+    if chosen:
+        raise Forbidden(BORROWED.format(names=", ".join(chosen)))
+
+
 def create_from_template(
     host: Host, template_id: str, request: FromTemplate, *, owner: str, created_from_trigger: bool = False
 ) -> Release:
     """A PLANNED release copying the template's phases and tasks, started at once on `autoStart`.
 
     The run-as user comes from the request when it names one (username or password), else from
-    the template.
+    the template; then the request may not choose inputs the automated tasks use (`guard`).
     """
     release_id = new_release_id()
     with write_transaction():
         template = locked(template_id, template=True)
         if isinstance(request.script_username, Keep) and isinstance(request.script_password, Keep):
             username, password = template.script_username, template.script_password
+            if password:
+                _refuse_chosen_inputs(template, request)
         else:
             username, password = _run_as(
                 host,

@@ -13,7 +13,7 @@ import falcon
 
 from host import ADMIN, Host, bad_request, json_body
 from plugins.releases_api import lifecycle, listing, plans, releases, schema, triggers
-from plugins.releases_api.errors import Conflict, Invalid, NotFound
+from plugins.releases_api.errors import Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW
@@ -23,11 +23,13 @@ from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
 @contextmanager
 def answers() -> Iterator[None]:
-    """The plugin's refusals as HTTP answers: 400 naming the field, 404, 409."""
+    """The plugin's refusals as HTTP answers: 400 naming the field, 403, 404, 409."""
     try:
         yield
     except Invalid as exc:
         raise bad_request(exc.message) from None
+    except Forbidden as exc:
+        raise falcon.HTTPForbidden(title="Forbidden", description=exc.message) from None
     except NotFound as exc:
         raise falcon.HTTPNotFound(title="Not Found", description=exc.message) from None
     except Conflict as exc:
