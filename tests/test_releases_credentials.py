@@ -223,3 +223,43 @@ def test_a_trigger_without_its_own_run_as_cannot_feed_request_values_to_the_temp
     (fired,) = received(harness, PUSH)
     assert (fired["status"], fired["releaseId"]) == ("failed", None)
     assert "this release would set previous" in fired["reason"]
+
+
+# 3. Making a release from a template needs a right on that template
+
+
+@pytest.mark.parametrize("action", ["create", "start"])
+def test_a_release_from_a_template_needs_create_release_or_view_on_it(harness, admin, action):
+    template = make_template(harness, admin, [manual()], scriptUserPassword="rpa_admins_token")
+    nora = harness.user("nora", ["release#create", "release#start", "release#view"])
+    assert harness.call("GET", f"/api/v1/templates/{template['id']}", as_user=nora).status_code == 403
+    path = f"/api/v1/templates/{template['id']}/{action}"
+    refused = harness.call("POST", path, as_user=nora, json={"releaseTitle": "R"})
+    assert refused.status_code == 403
+    assert refused.json == {
+        "error": "Forbidden",
+        "message": f"Permission template#create_release on {template['id']} is not granted to you.",
+    }
+    harness.set_permissions(nora, ["release#create", "release#start", "template#create_release"])
+    assert harness.call("POST", path, as_user=nora, json={"releaseTitle": "R"}).status_code == 200
+    harness.set_permissions(nora, ["release#create", "release#start", "template#view"])
+    assert harness.call("POST", path, as_user=nora, json={"releaseTitle": "R"}).status_code == 200
+
+
+def test_a_trigger_needs_and_keeps_needing_a_right_on_its_template(harness, admin):
+    from tests.test_releases_triggers import PUSH, make_trigger, received
+
+    template = make_template(harness, admin, [manual()])
+    tina = harness.user("tina", ["template#edit", "release#create", "release#start"])
+    body = {"title": "T", "endpointPath": "github", "templateId": template["id"], "releaseTitle": "R"}
+    refused = harness.call("POST", "/api/v1/triggers", as_user=tina, json=body)
+    assert refused.status_code == 403 and "template#create_release" in refused.json["message"]
+    harness.set_permissions(tina, EDITOR)
+    make_trigger(harness, tina, template["id"], filter={})
+    harness.set_permissions(tina, ["template#edit", "release#create", "release#start"])
+    (fired,) = received(harness, PUSH)
+    assert fired["status"] == "failed"
+    assert fired["reason"] == (
+        f"The trigger's owner 'tina' no longer holds template#create_release on {template['id']}; "
+        "the trigger starts no release."
+    )

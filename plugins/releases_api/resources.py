@@ -16,7 +16,7 @@ from plugins.releases_api import lifecycle, listing, plans, releases, schema, tr
 from plugins.releases_api.errors import Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
-from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW
+from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW, require_template_use
 from plugins.releases_api.serialize import releases_json, task_json
 from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
@@ -163,14 +163,16 @@ class TemplateItem(Resource):
 
 
 class TemplateCreateRelease(Resource):
-    """`/create` (start only with `autoStart`) and `/start` (always), both needing release#create;
-    starting also needs release#start."""
+    """`/create` (start only with `autoStart`) and `/start` (always), both needing release#create
+    and template#create_release (or template#view) on the template; starting also needs
+    release#start."""
 
     def __init__(self, host: Host, start: bool) -> None:
         super().__init__(host)
         self.start = start
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        require_template_use(self.host, req.context.actor, f"{folder}/{template}")
         with answers():
             request = schema.parse_from_template(json_body(req))
             request.auto_start = request.auto_start or self.start
@@ -217,7 +219,9 @@ class TriggerCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         require_trigger_rights(self.host, req)
         with answers():
-            trigger = triggers.create(self.host, triggers.parse(json_body(req)), req.context.actor.username)
+            spec = triggers.parse(json_body(req))
+            require_template_use(self.host, req.context.actor, spec.template_id)
+            trigger = triggers.create(self.host, spec, req.context.actor.username)
         resp.status = falcon.HTTP_201
         resp.media = triggers.trigger_json(trigger)
 
@@ -231,6 +235,7 @@ class TriggerItem(Resource):
         require_trigger_rights(self.host, req)
         with answers():
             spec = triggers.parse(json_body(req))
+            require_template_use(self.host, req.context.actor, spec.template_id)
             resp.media = triggers.trigger_json(triggers.update(self.host, trigger_id, spec))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:

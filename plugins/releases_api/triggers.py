@@ -27,7 +27,7 @@ from plugins.releases_api import plans, schema
 from plugins.releases_api.errors import Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
-from plugins.releases_api.permissions import CREATE, START
+from plugins.releases_api.permissions import CREATE, START, TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
@@ -283,6 +283,11 @@ def owner_refusal(host: Host, trigger: Trigger) -> str | None:
                 f"The trigger's owner {trigger.owner!r} no longer holds {permission}; "
                 "the trigger starts no release."
             )
+    if not any(host.allowed(actor, p, trigger.template_id) for p in (TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW)):
+        return (
+            f"The trigger's owner {trigger.owner!r} no longer holds {TEMPLATE_CREATE_RELEASE} on "
+            f"{trigger.template_id}; the trigger starts no release."
+        )
     return None
 
 
