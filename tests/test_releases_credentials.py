@@ -263,3 +263,53 @@ def test_a_trigger_needs_and_keeps_needing_a_right_on_its_template(harness, admi
         f"The trigger's owner 'tina' no longer holds template#create_release on {template['id']}; "
         "the trigger starts no release."
     )
+
+
+# 10. Attribution: only an admin names another owner; a trigger edited by someone becomes theirs
+
+
+def test_only_an_admin_may_make_releases_and_templates_owned_by_someone_else(harness, admin):
+    template = make_template(harness, admin, [manual()])
+    rita = harness.user("rita", [*EDITOR, "template#create"])
+    spoofed = harness.call(
+        "POST", "/api/v1/releases", as_user=rita, json={"title": "R", "owner": "root", "phases": []}
+    )
+    assert spoofed.status_code == 403
+    assert spoofed.json["message"] == (
+        "owner: only an admin may make a release or template owned by someone else ('root')."
+    )
+    from_template = harness.call(
+        "POST",
+        f"/api/v1/templates/{template['id']}/create",
+        as_user=rita,
+        json={"releaseTitle": "R", "releaseOwner": "root"},
+    )
+    assert from_template.status_code == 403 and from_template.json["message"].startswith("releaseOwner:")
+    own_template = make_template(harness, rita, [manual()], title="Mine", owner="rita")
+    moved = harness.call(
+        "PUT", f"/api/v1/templates/{own_template['id']}", as_user=rita, json={**own_template, "owner": "root"}
+    )
+    assert moved.status_code == 403
+    kept = harness.call("PUT", f"/api/v1/templates/{template['id']}", as_user=rita, json=template)
+    assert kept.status_code == 200 and kept.json["owner"] == "root"
+
+    mine = harness.call("POST", "/api/v1/releases", as_user=rita, json={"title": "R", "owner": "rita"})
+    assert mine.status_code == 200 and mine.json["owner"] == "rita"
+    for_rita = release_from(harness, admin, template, releaseOwner="rita")
+    assert for_rita["owner"] == "rita"
+
+
+def test_a_trigger_edited_by_someone_else_becomes_theirs_without_the_stored_password(harness, admin):
+    from tests.test_releases_triggers import make_trigger
+
+    template = make_template(harness, admin, [manual()])
+    trigger = make_trigger(harness, admin, template["id"])
+    eve = harness.user("eve", EDITOR)
+    path = f"/api/v1/triggers/{trigger['id']}"
+    edited = harness.call("PUT", path, as_user=eve, json={**trigger, "title": "Mine now"})
+    assert edited.status_code == 200
+    assert (edited.json["owner"], edited.json["scriptUserPassword"]) == ("eve", None)
+    again = harness.call("PUT", path, as_user=admin, json={**edited.json, "scriptUserPassword": "rpa_root2"})
+    assert (again.json["owner"], again.json["scriptUserPassword"]) == ("root", "********")
+    same_owner = harness.call("PUT", path, as_user=admin, json={**again.json, "title": "T"})
+    assert same_owner.json["scriptUserPassword"] == "********"

@@ -132,9 +132,24 @@ def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
             _new_task(release, phase, j, task)
 
 
-def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Release:
+def owner_of(wanted: str | None, field: str, keep: str, *, may_reassign: bool) -> str:
+    """The owner a plan gets: `keep` (the caller, or a template's current owner) unless the body
+    names another, which only an admin may (else anyone could attribute their releases to admin)."""
+    if not wanted or wanted == keep:
+        return keep
+    if not may_reassign:
+        raise Forbidden(
+            f"{field}: only an admin may make a release or template owned by someone else ({wanted!r})."
+        )
+    return wanted
+
+
+def create_plan(
+    host: Host, spec: PlanSpec, *, status: str, owner: str, may_reassign: bool = False
+) -> Release:
     """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
     release_id = new_release_id()
+    owner = owner_of(spec.owner, "owner", owner, may_reassign=may_reassign)
     _restore_masked_headers(spec.phases, {}, spec.variables, load_settings(host).server_url)
     username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
     with write_transaction():
@@ -142,7 +157,7 @@ def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Relea
             id=release_id,
             title=spec.title,
             description=spec.description,
-            owner=spec.owner or owner,
+            owner=owner,
             status=status,
             tags=spec.tags,
             variables=_with_ids(release_id, spec.variables),
@@ -155,7 +170,9 @@ def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Relea
     return release
 
 
-def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool) -> Release:
+def update_template(
+    host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool, may_reassign: bool = False
+) -> Release:
     """Replace a template's fields (and its phases when the body has them); secrets sent back
     masked stay as they were.
 
@@ -196,7 +213,7 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
         )
         template.title = spec.title
         template.description = spec.description
-        template.owner = spec.owner or template.owner
+        template.owner = owner_of(spec.owner, "owner", template.owner, may_reassign=may_reassign)
         template.tags = spec.tags
         template.variables = _with_ids(template.id, spec.variables)
         template.due_date = to_db(spec.due_date)
@@ -224,7 +241,13 @@ def _refuse_chosen_inputs(template: Release, request: FromTemplate) -> None:
 
 
 def create_from_template(
-    host: Host, template_id: str, request: FromTemplate, *, owner: str, created_from_trigger: bool = False
+    host: Host,
+    template_id: str,
+    request: FromTemplate,
+    *,
+    owner: str,
+    created_from_trigger: bool = False,
+    may_reassign: bool = False,
 ) -> Release:
     """A PLANNED release copying the template's phases and tasks, started at once on `autoStart`.
 
@@ -232,6 +255,7 @@ def create_from_template(
     the template; then the request may not choose inputs the automated tasks use (`guard`).
     """
     release_id = new_release_id()
+    owner = owner_of(request.owner, "releaseOwner", owner, may_reassign=may_reassign)
     with write_transaction():
         template = locked(template_id, template=True)
         if isinstance(request.script_username, Keep) and isinstance(request.script_password, Keep):
@@ -249,7 +273,7 @@ def create_from_template(
             id=release_id,
             title=request.title,
             description=template.description,
-            owner=request.owner or owner,
+            owner=owner,
             status=PLANNED,
             tags=list(template.tags or []),
             variables=_with_ids(

@@ -58,7 +58,8 @@ class Resource:
         self.host = host
 
     def full(self, req: falcon.Request) -> bool:
-        """Admins also see what automated tasks' HTTP calls answered (`responseBody`)."""
+        """Admins also see what automated tasks' HTTP calls answered (`responseBody`), and may make
+        releases and templates owned by someone else."""
         return self.host.allowed(req.context.actor, ADMIN)
 
 
@@ -74,7 +75,9 @@ class ReleaseCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            release = plans.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
+            release = plans.create_plan(
+                self.host, spec, status=PLANNED, owner=req.context.actor.username, may_reassign=self.full(req)
+            )
         resp.media = whole(release, self.full(req))
 
 
@@ -138,7 +141,13 @@ class TemplateCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            template = plans.create_plan(self.host, spec, status=TEMPLATE, owner=req.context.actor.username)
+            template = plans.create_plan(
+                self.host,
+                spec,
+                status=TEMPLATE,
+                owner=req.context.actor.username,
+                may_reassign=self.full(req),
+            )
         resp.media = whole(template, self.full(req))
 
 
@@ -152,7 +161,11 @@ class TemplateItem(Resource):
             body = json_body(req)
             spec = schema.parse_plan(body)
             updated = plans.update_template(
-                self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
+                self.host,
+                f"{folder}/{template}",
+                spec,
+                replace_phases="phases" in body,
+                may_reassign=self.full(req),
             )
         resp.media = whole(updated, self.full(req))
 
@@ -179,7 +192,11 @@ class TemplateCreateRelease(Resource):
             if request.auto_start:
                 self.host.require(req.context.actor, START)
             release = plans.create_from_template(
-                self.host, f"{folder}/{template}", request, owner=req.context.actor.username
+                self.host,
+                f"{folder}/{template}",
+                request,
+                owner=req.context.actor.username,
+                may_reassign=self.full(req),
             )
         resp.media = whole(release, self.full(req))
 
@@ -236,7 +253,8 @@ class TriggerItem(Resource):
         with answers():
             spec = triggers.parse(json_body(req))
             require_template_use(self.host, req.context.actor, spec.template_id)
-            resp.media = triggers.trigger_json(triggers.update(self.host, trigger_id, spec))
+            updated = triggers.update(self.host, trigger_id, spec, req.context.actor.username)
+            resp.media = triggers.trigger_json(updated)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():

@@ -171,10 +171,17 @@ def create(host: Host, spec: TriggerSpec, owner: str) -> Trigger:
     return trigger
 
 
-def update(host: Host, trigger_id: str, spec: TriggerSpec) -> Trigger:
+def update(host: Host, trigger_id: str, spec: TriggerSpec, editor: str) -> Trigger:
+    """Replace a trigger. Edited by someone else, it becomes the editor's: its releases are then
+    started on the editor's behalf, and the previous owner's stored password is cleared unless
+    this request enters one."""
     with write_transaction():
         trigger = find(trigger_id)
         _check_template(spec.template_id)
+        if trigger.owner != editor:
+            trigger.owner = editor
+            if isinstance(spec.script_password, Keep):
+                trigger.script_password = None
         _apply(host, trigger, spec)
         trigger.save()
     return trigger
