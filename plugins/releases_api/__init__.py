@@ -67,4 +67,6 @@ def shutdown(host):
 def handle_event(host, event):
     if event.name == "webhook.received":
         return triggers.on_webhook(host, event.payload)
+    if event.name == "webhook.endpoint_changed":
+        return triggers.on_endpoint_changed(host, event.payload)
     return None

@@ -35,7 +35,7 @@ from plugins.releases_api.vocabulary import MASK, TEMPLATE
 log = logging.getLogger("release_host.releases_api")
 ROOTS = ("payload", "query", "headers")
 PATH = re.compile(r"^(payload|query|headers)(\.[^\s]+)?$")
-STARTED, SKIPPED, FAILED = "started", "skipped", "failed"
+STARTED, SKIPPED, FAILED, DISABLED = "started", "skipped", "failed", "disabled"
 
 
 @dataclass
@@ -375,3 +375,33 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
                 }
             )
     return results
+
+
+def on_endpoint_changed(host: Host, payload: Mapping[str, Any]) -> None:
+    """Who may call the endpoint changed (or a new one took a path): its enabled triggers of other
+    owners than whoever changed it stop until their owners enable them again, each with a row in
+    its execution log. Otherwise loosening someone's endpoint would start releases in their name."""
+    by = payload.get("by")
+    paths = [p for p in (payload.get("endpointPath"), payload.get("previousPath")) if p]
+    bound = Trigger.endpoint_id == str(payload["endpointId"])
+    if paths:
+        bound = bound | Trigger.endpoint_path.in_(paths)
+    how = payload.get("authentication")
+    was = payload.get("previousAuthentication")
+    change = f"changed from {was} to {how}" if was else f"created with {how}"
+    with host.connection(), write_transaction():
+        found = Trigger.select().where(bound & (Trigger.enabled == True) & (Trigger.owner != (by or "")))  # noqa: E712 - SQL
+        for trigger in found:
+            trigger.enabled = False
+            trigger.updated_at = to_db(host.now())
+            trigger.save()
+            TriggerExecution.create(
+                trigger_id=trigger.id,
+                endpoint_path=payload.get("endpointPath"),
+                status=DISABLED,
+                reason=(
+                    f"Disabled: webhook endpoint {payload.get('endpointPath')!r} was {change} by {by!r}, "
+                    "so who may start this trigger changed. Its owner enables it again to confirm."
+                ),
+                at=to_db(host.now()),
+            )
