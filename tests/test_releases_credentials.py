@@ -78,12 +78,12 @@ def test_a_masked_header_does_not_follow_a_start_variable_to_another_host(harnes
     assert authorization(outsider) == [None]
     (task,) = tasks_of(get(harness, rita, stolen["id"]))
     assert task["status"] == "COMPLETED"
-    assert task["droppedHeaders"].startswith("Not sent: Authorization. The stored value was entered for")
+    assert task["secretsNotSent"].startswith("Not sent: Authorization. The stored value was entered for")
 
     routine = release_from(harness, rita, template, start=True)
     run_tasks(harness)
     assert authorization(recorder) == [SECRET]
-    assert "droppedHeaders" not in tasks_of(get(harness, rita, routine["id"]))[0]
+    assert "secretsNotSent" not in tasks_of(get(harness, rita, routine["id"]))[0]
 
 
 def test_a_masked_header_does_not_follow_an_edited_variable_default(harness, admin, recorder, outsider):  # noqa: F811
@@ -313,3 +313,68 @@ def test_a_trigger_edited_by_someone_else_becomes_theirs_without_the_stored_pass
     assert (again.json["owner"], again.json["scriptUserPassword"]) == ("root", "********")
     same_owner = harness.call("PUT", path, as_user=admin, json={**again.json, "title": "T"})
     assert same_owner.json["scriptUserPassword"] == "********"
+
+
+# 4. A viewer sees no secret value: password variables, URL userinfo, secret query values, headers
+
+
+def test_a_viewer_reads_no_secret_and_the_task_still_sends_them(harness, admin, recorder):  # noqa: F811
+    port = recorder.url.rsplit(":", 1)[1]
+    template = make_template(
+        harness,
+        admin,
+        [
+            webhook(
+                f"http://deployer:sekrit2@127.0.0.1:{port}/x?api_key=sekrit3&v=1",
+                method="POST",
+                body="${dbPass}",
+                headers={"X-Deploy-Pass": "sekrit4", "X-Api-Key": "sekrit5", "Accept": "text/plain"},
+            )
+        ],
+        variables=[{"key": "dbPass", "type": "xlrelease.PasswordStringVariable", "value": "sekrit1"}],
+    )
+    vera = harness.user("vera", ["release#view"])
+    release = release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    seen = get(harness, vera, release["id"])
+    assert "sekrit" not in str(seen) and "sekrit" not in str(template)
+    (task,) = tasks_of(seen)
+    assert task["url"] == f"http://deployer:********@127.0.0.1:{port}/x?api_key=********&v=1"
+    assert task["headers"] == {"X-Deploy-Pass": "********", "X-Api-Key": "********", "Accept": "text/plain"}
+    assert seen["variables"][0]["value"] == "********"
+    (sent,) = recorder.requests
+    assert sent["path"] == "/x?api_key=sekrit3&v=1" and sent["body"] == "sekrit1"
+    assert {k.lower(): v for k, v in sent["headers"].items()}["x-deploy-pass"] == "sekrit4"
+
+    path = f"/api/v1/templates/{template['id']}"
+    assert harness.call("PUT", path, as_user=admin, json=template).status_code == 200
+    release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    again = recorder.requests[1]
+    assert again["path"] == "/x?api_key=sekrit3&v=1" and again["body"] == "sekrit1"
+    copied = harness.call("POST", "/api/v1/templates", as_user=admin, json=template)
+    assert copied.status_code == 400
+    assert copied.json["message"].startswith("variables.dbPass is masked: send its value again.")
+    elsewhere = {**template["phases"][0]["tasks"][0], "url": "http://deployer:********@127.0.0.2/x"}
+    moved = harness.call(
+        "PUT", path, as_user=admin, json={**template, "phases": [{"title": "P", "tasks": [elsewhere]}]}
+    )
+    assert moved.status_code == 400 and moved.json["message"].startswith("phases[0].tasks[0].url is masked")
+
+
+def test_url_credentials_do_not_follow_a_variable_to_another_host(harness, admin, recorder, outsider):  # noqa: F811
+    template = make_template(
+        harness,
+        admin,
+        [webhook("http://deployer:sekrit2@${deployHost}/x?api_key=sekrit3&v=1")],
+        variables={"deployHost": hostport(recorder.url)},
+    )
+    rita = harness.user("rita", RELEASER)
+    stolen = release_from(
+        harness, rita, template, start=True, variables={"deployHost": hostport(outsider.url)}
+    )
+    run_tasks(harness)
+    (sent,) = outsider.requests
+    assert sent["path"] == "/x?v=1" and authorization(outsider) == [None]
+    (task,) = tasks_of(get(harness, rita, stolen["id"]))
+    assert task["secretsNotSent"].startswith("Not sent: the URL's credentials.")

@@ -16,8 +16,12 @@ from typing import Any
 from host import secret_name
 from plugins.releases_api import outgoing
 from plugins.releases_api import variables as variables_
-from plugins.releases_api.vocabulary import AUTOMATED_TYPES
+from plugins.releases_api.errors import Invalid
+from plugins.releases_api.models import Task
+from plugins.releases_api.schema import PhaseSpec
+from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARIABLE, WEBHOOK_TASK
 
+AGAIN = "a masked value is kept only for the same task calling the same origin once variables are filled in"
 SECRET_ORIGIN = "secretOrigin"
 """The task config key holding [scheme, host, port] of the URL its secret headers were stored for."""
 
@@ -35,11 +39,65 @@ def resolved_origin(url: str, variables: Iterable[Mapping[str, Any]], server_url
     return list(found) if found else None
 
 
+def has_url_secrets(url: str) -> bool:
+    """Whether the URL text holds a credential: a `user:password@` or a secret query value."""
+    return outgoing.masked_url(url) != url
+
+
 def stamp(config: dict[str, Any], variables: Iterable[Mapping[str, Any]], server_url: str) -> None:
-    """Record on a WebhookTask's config the origin its secret headers are entered for."""
+    """Record on a WebhookTask's config the origin its secrets (headers, URL) are entered for."""
     config.pop(SECRET_ORIGIN, None)
-    if secret_headers(config.get("headers")):
+    if secret_headers(config.get("headers")) or has_url_secrets(config["url"]):
         config[SECRET_ORIGIN] = resolved_origin(config["url"], variables, server_url)
+
+
+def restore_masked_variables(given: list[dict[str, Any]], stored: Iterable[Mapping[str, Any]]) -> None:
+    """Password variables sent back masked keep their stored value; a new one must be entered."""
+    before = {v["key"]: v for v in stored}
+    for item in given:
+        if item.get("type") != PASSWORD_VARIABLE or item.get("value") != MASK:
+            continue
+        old = before.get(item["key"])
+        if old is None or old.get("type") != PASSWORD_VARIABLE:
+            raise Invalid(f"variables.{item['key']} is masked: send its value again.")
+        item["value"] = old.get("value")
+
+
+def restore_masked(
+    phases: list[PhaseSpec], stored: Mapping[str, Task], variables: list[dict[str, Any]], server_url: str
+) -> None:
+    """Put back the secrets a client sent back masked (header values, the URL's password and secret
+    query values), then stamp every WebhookTask. A masked value is kept only for the same stored
+    task whose URL, with the plan's variables filled in, names the origin the secret was stored
+    for: otherwise keeping it would send a secret its sender never saw to a new place."""
+    for i, phase in enumerate(phases):
+        for j, spec in enumerate(phase.tasks):
+            if spec.type != WEBHOOK_TASK:
+                continue
+            where = f"phases[{i}].tasks[{j}]."
+            old = stored.get(spec.source_id or "")
+            old = old if old is not None and old.type == WEBHOOK_TASK else None
+            url = spec.config["url"]
+            stored_url = old.config["url"] if old is not None else None
+            sent_masked = (
+                stored_url is not None and url != stored_url and url == outgoing.masked_url(stored_url)
+            )
+            if sent_masked and stored_url is not None:
+                spec.config["url"] = url = stored_url
+            headers = spec.config.get("headers") or {}
+            same = old is not None and old.config.get(SECRET_ORIGIN) == resolved_origin(
+                url, variables, server_url
+            )
+            if (sent_masked or MASK in url) and not same:
+                raise Invalid(f"{where}url is masked: send it again with its credentials ({AGAIN}).")
+            kept = (old.config.get("headers") or {}) if same and old is not None else {}
+            for name, value in headers.items():
+                if value != MASK:
+                    continue
+                if name not in kept:
+                    raise Invalid(f"{where}headers.{name} is masked: send its value again ({AGAIN}).")
+                headers[name] = kept[name]
+            stamp(spec.config, variables, server_url)
 
 
 def placeholders(value: Any) -> set[str]:

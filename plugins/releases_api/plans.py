@@ -10,13 +10,13 @@ from typing import Any
 from host import Host, to_db, write_transaction
 from plugins.releases_api import guard, lifecycle, queue
 from plugins.releases_api import variables as variables_
-from plugins.releases_api.errors import Forbidden, Invalid
+from plugins.releases_api.errors import Forbidden
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
 from plugins.releases_api.models import Phase, Release, Task, Trigger
 from plugins.releases_api.releases import db_now, locked
 from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
 from plugins.releases_api.settings import load_settings
-from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PLANNED, WEBHOOK_TASK
+from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARIABLE, PLANNED
 
 
 def _with_ids(
@@ -39,40 +39,6 @@ def _run_as(
         current[1] if isinstance(password, Keep) else (host.secrets.encrypt(password) if password else None)
     )
     return name, secret
-
-
-def _restore_masked_headers(
-    phases: list[PhaseSpec], stored: dict[str, Task], variables: list[dict[str, Any]], server_url: str
-) -> None:
-    """Put back header values a client sent back masked, then record on every WebhookTask the
-    origin its secret headers are for. A masked value is kept only for the same stored task whose
-    URL, with the plan's variables filled in, names the origin the secret was stored for:
-    otherwise keeping it would send a secret its sender never saw to a new place."""
-    for i, phase in enumerate(phases):
-        for j, spec in enumerate(phase.tasks):
-            if spec.type != WEBHOOK_TASK:
-                continue
-            headers = spec.config.get("headers") or {}
-            if MASK in headers.values():
-                old = stored.get(spec.source_id or "")
-                same = (
-                    old is not None
-                    and old.type == WEBHOOK_TASK
-                    and old.config.get(guard.SECRET_ORIGIN)
-                    == guard.resolved_origin(spec.config["url"], variables, server_url)
-                )
-                kept = (old.config.get("headers") or {}) if same and old is not None else {}
-                for name, value in headers.items():
-                    if value != MASK:
-                        continue
-                    if name not in kept:
-                        raise Invalid(
-                            f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
-                            "masked header is kept only for the same task calling the same origin "
-                            "once variables are filled in)."
-                        )
-                    headers[name] = kept[name]
-            guard.stamp(spec.config, variables, server_url)
 
 
 def _ordered_tasks(release_id: str) -> list[Task]:
@@ -150,7 +116,8 @@ def create_plan(
     """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
     release_id = new_release_id()
     owner = owner_of(spec.owner, "owner", owner, may_reassign=may_reassign)
-    _restore_masked_headers(spec.phases, {}, spec.variables, load_settings(host).server_url)
+    guard.restore_masked_variables(spec.variables, [])
+    guard.restore_masked(spec.phases, {}, spec.variables, load_settings(host).server_url)
     username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
     with write_transaction():
         release = Release.create(
@@ -184,8 +151,9 @@ def update_template(
     with write_transaction():
         template = locked(template_id, template=True)
         stored = _ordered_tasks(template.id)
+        guard.restore_masked_variables(spec.variables, template.variables or [])
         if replace_phases:
-            _restore_masked_headers(
+            guard.restore_masked(
                 spec.phases, {t.id: t for t in stored}, spec.variables, load_settings(host).server_url
             )
         before = _automation(((t.type, t.config) for t in stored), template.variables or [])
@@ -258,6 +226,12 @@ def create_from_template(
     owner = owner_of(request.owner, "releaseOwner", owner, may_reassign=may_reassign)
     with write_transaction():
         template = locked(template_id, template=True)
+        passwords = {v["key"] for v in template.variables or [] if v.get("type") == PASSWORD_VARIABLE}
+        request.variables = {
+            k: v
+            for k, v in request.variables.items()
+            if not (v == MASK and variables_.bare_key(k) in passwords)
+        }
         if isinstance(request.script_username, Keep) and isinstance(request.script_password, Keep):
             username, password = template.script_username, template.script_password
             if password:

@@ -55,6 +55,7 @@ class TaskRun:
     default_timeout: float
     policy: outgoing.Policy
     secret_origin: list[Any] | None = None
+    holds_secrets: bool = False
 
 
 def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
@@ -69,6 +70,7 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
     )
     password = host.secrets.decrypt(release.script_password) if release.script_password else None
     config = dict(task.config or {})
+    holds_secrets = guard.SECRET_ORIGIN in config
     secret_origin = config.pop(guard.SECRET_ORIGIN, None)
     return TaskRun(
         task_id=task.id,
@@ -81,6 +83,7 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
         default_timeout=settings.http_timeout_seconds,
         policy=settings.outgoing_policy(),
         secret_origin=secret_origin,
+        holds_secrets=holds_secrets,
     )
 
 
@@ -167,9 +170,14 @@ def run_webhook(run: TaskRun) -> Outcome:
             False, f"url {shown!r} is not an http:// or https:// URL once variables are substituted."
         )
     headers = dict(config.get("headers") or {})
-    dropped = [] if guard.origin_matches(run.secret_origin, target) else guard.secret_headers(headers)
-    for name in dropped:
-        del headers[name]
+    dropped: list[str] = []
+    if run.holds_secrets and not guard.origin_matches(run.secret_origin, target):
+        dropped = guard.secret_headers(headers)
+        for name in dropped:
+            del headers[name]
+        if outgoing.masked_url(url) != url:
+            url = outgoing.without_secrets(url)
+            dropped.append("the URL's credentials")
     to_server = run.policy.is_server(target)
     if config.get("authenticate") and not to_server:
         shown = outgoing.without_userinfo(url)
@@ -190,7 +198,7 @@ def run_webhook(run: TaskRun) -> Outcome:
         "responseBody": response.text[:MAX_BODY_KEPT],
     }
     if dropped:
-        output["droppedHeaders"] = DROPPED.format(
+        output["secretsNotSent"] = DROPPED.format(
             names=", ".join(dropped), url=outgoing.without_userinfo(url)
         )
     if response.status_code not in config.get("expectedStatusCodes", []):
