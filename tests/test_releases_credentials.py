@@ -378,3 +378,21 @@ def test_url_credentials_do_not_follow_a_variable_to_another_host(harness, admin
     assert sent["path"] == "/x?v=1" and authorization(outsider) == [None]
     (task,) = tasks_of(get(harness, rita, stolen["id"]))
     assert task["secretsNotSent"].startswith("Not sent: the URL's credentials.")
+
+
+# 5. The answer of a failed call reaches admins only, in failureReason too
+
+
+def test_a_viewer_reads_the_status_line_of_a_failed_call_not_the_answer(harness, admin, recorder):  # noqa: F811
+    template = make_template(
+        harness, admin, [webhook(recorder.url + "/status/409", expectedStatusCodes=[201])]
+    )
+    vera = harness.user("vera", ["release#view"])
+    release = release_from(harness, admin, template, start=True)
+    run_tasks(harness)
+    (seen,) = tasks_of(get(harness, vera, release["id"]))
+    assert (seen["status"], seen["failureReason"], seen["responseBody"]) == ("FAILED", "409 Conflict", None)
+    one = harness.call("GET", f"/api/v1/tasks/{seen['id']}", as_user=vera).json
+    assert one["failureReason"] == "409 Conflict"
+    (full,) = tasks_of(get(harness, admin, release["id"]))
+    assert full["failureReason"] == "409 Conflict: answered 409 on purpose"

@@ -4,8 +4,8 @@ Whoever may view a release reads its tasks, so values that are credentials are m
 password, password variables, task headers whose name says they carry one (`host.secret_name`),
 and in task URLs the password of `user:password@` and secret query values (`?api_key=`). A
 WebhookTask's `responseBody` is what some server answered; it is shown to admins only (`null` for
-everyone else), so that a task cannot be used to read a server's answers by someone who could
-not call that server.
+everyone else, whose `failureReason` is the status line without the answer's message), so that a
+task cannot be used to read a server's answers by someone who could not call that server.
 """
 
 from __future__ import annotations
@@ -42,8 +42,11 @@ def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
         if config.get("headers"):
             config["headers"] = masked_headers(config["headers"])
     output = dict(task.output or {})
+    reason = task.failure_reason
     if not full and output.get("responseBody") is not None:
         output["responseBody"] = None
+        if reason and reason.startswith(f"{output.get('statusCode')} "):
+            reason = reason.partition(": ")[0]
     data: dict[str, Any] = {
         "id": task.id,
         "type": task.type,
@@ -53,7 +56,7 @@ def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
         "status": task.status,
         "startDate": iso(task.start_date),
         "endDate": iso(task.end_date),
-        "failureReason": task.failure_reason,
+        "failureReason": reason,
         **config,
         **output,
     }
