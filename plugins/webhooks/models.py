@@ -29,6 +29,8 @@ DEFAULT_RETENTION = 100
 
 # A retained request's outcome; every other outcome (unauthorized, bad_request, …) is a refusal.
 ACCEPTED = "accepted"
+UNAUTHENTICATED = ("unauthorized", "method_not_allowed")
+"""Refusals anyone who knows the URL can cause: kept without their body, headers bounded."""
 
 
 class WebhookEndpoint(BaseModel):
