@@ -7,7 +7,7 @@ import peewee
 from host import Migration, create_tables
 from plugins.webhooks import retention
 from plugins.webhooks.endpoints import MAX_RETENTION
-from plugins.webhooks.models import UNAUTHENTICATED, WebhookEndpoint, WebhookRequest
+from plugins.webhooks.models import UNAUTHENTICATED, WebhookDelivery, WebhookEndpoint, WebhookRequest
 
 
 def cap_request_retention(db: peewee.Database) -> None:
@@ -26,4 +26,5 @@ def cap_request_retention(db: peewee.Database) -> None:
 MIGRATIONS = [
     Migration("m001_create_endpoints_and_requests", create_tables(WebhookEndpoint, WebhookRequest)),
     Migration("m002_cap_request_retention", cap_request_retention),
+    Migration("m003_signed_deliveries", create_tables(WebhookDelivery)),
 ]

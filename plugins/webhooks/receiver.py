@@ -26,7 +26,7 @@ from host import (
     same,
     to_db,
 )
-from plugins.webhooks import payload, redaction, retention
+from plugins.webhooks import deliveries, payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
 from plugins.webhooks.models import (
     ACCEPTED,
@@ -34,6 +34,7 @@ from plugins.webhooks.models import (
     AUTH_HMAC,
     AUTH_NONE,
     AUTH_TOKEN,
+    DUPLICATE,
     POST,
     UNAUTHENTICATED,
     WebhookEndpoint,
@@ -162,6 +163,12 @@ class Receiver:
             self._store(req, endpoint, delivery, "bad_request", 400, problem)
             raise falcon.HTTPBadRequest(title="Bad Request", description=problem)
 
+        if endpoint.authentication == AUTH_HMAC and not deliveries.first_time(
+            endpoint.id, deliveries.keys(req, req.get_header(SIGNATURE_HEADER) or ""), self.host.now()
+        ):
+            reason = "This signed delivery was already accepted (same delivery id or signature)."
+            self._store(req, endpoint, delivery, DUPLICATE, 409, reason)
+            raise falcon.HTTPConflict(title="Conflict", description=reason)
         request_id = self._store(req, endpoint, delivery, ACCEPTED, 200, "")
         if request_id is None:
             raise falcon.HTTPNotFound(title="Not Found", description="No webhook endpoint at this path.")
