@@ -262,6 +262,11 @@ def test_this_servers_own_origin_is_allowed_but_not_its_other_ports(make_host, r
         ("http://0x7f.1/", "loopback"),
         ("http://[::1]/", "loopback"),
         ("http://[::ffff:127.0.0.1]/", "loopback"),
+        ("http://[::127.0.0.1]/", "loopback"),
+        ("http://[::10.0.0.1]/", "private"),
+        ("http://[64:ff9b::7f00:1]/", "loopback"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),
+        ("http://[64:ff9b:1::a00:1]/", "private"),
         ("http://169.254.169.254/latest/meta-data/", "link-local"),
         ("http://10.1.2.3/", "private"),
         ("https://192.168.0.1/", "private"),
@@ -275,6 +280,13 @@ def test_the_policy_refuses_every_non_public_address(url, kind):
     with pytest.raises(outgoing.Refused) as refused:
         policy.check(url)
     assert f"a {kind} address" in refused.value.reason
+
+
+def test_nat64_and_ipv4_compatible_forms_of_public_addresses_stay_public():
+    """The embedded-address check refuses by the IPv4 address carried, not by the form."""
+    policy = outgoing.Policy(server_origin=None)
+    policy.check("http://[64:ff9b::5db8:d822]/")
+    policy.check("http://[::5db8:d822]/")
 
 
 def test_the_policy_exempts_the_server_the_allow_list_or_everything_when_turned_off():

@@ -106,10 +106,25 @@ def masked_url(url: str) -> str:
     return masked if masked != urlunsplit(parts) else url
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and leads to: IPv4-mapped (`::ffff:a.b.c.d`), 6to4,
+    IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some stacks) and NAT64."""
+    found = address.ipv4_mapped or address.sixtofour
+    if found is None and (int(address) >> 32 == 0 and int(address) > 1 or address in NAT64):
+        found = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return found
+
+
 def _kind(address: Address) -> str | None:
     """What makes an address non-public, or None for a public one."""
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
+        if address in NAT64_LOCAL:
+            return "private"
+        embedded = _embedded(address)
         if embedded is not None:
             return _kind(embedded)
     checks = (
