@@ -146,8 +146,8 @@ def test_the_migration_binds_secret_headers_saved_before_it_to_their_authors_ori
         for task in Task.select():
             config = {k: v for k, v in task.config.items() if k != "secretOrigin"}
             Task.update(config=config).where(Task.id == task.id).execute()
-        AppliedMigration.delete().where(AppliedMigration.name == "m004_webhook_secret_origins").execute()
-    assert harness.host.migrate() == ["releases_api:m004_webhook_secret_origins"]
+        AppliedMigration.delete().where(AppliedMigration.name == "m005_webhook_secret_origins").execute()
+    assert harness.host.migrate() == ["releases_api:m005_webhook_secret_origins"]
     with harness.db():
         origins = {t.release_id: t.config["secretOrigin"] for t in Task.select()}
     port = int(recorder.url.rsplit(":", 1)[1])

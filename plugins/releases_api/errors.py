@@ -1,4 +1,4 @@
-"""What the plugin's operations refuse with; the API turns them into 400, 403, 404 and 409."""
+"""What the plugin's operations refuse with; the API turns them into 400, 403, 404, 409 and 429."""
 
 from __future__ import annotations
 
@@ -23,3 +23,7 @@ class NotFound(ReleaseError):
 
 class Conflict(ReleaseError):
     """Not allowed in the object's current state, such as starting a completed release (409)."""
+
+
+class Busy(ReleaseError):
+    """A rate limit was reached; the same call later may succeed (429)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import peewee
+from playhouse.migrate import SchemaMigrator, migrate
 
 from host import Host, Migration, create_tables
 from plugins.releases_api import guard
@@ -41,5 +42,17 @@ def stamp_secret_origins(host: Host) -> Callable[[peewee.Database], None]:
     return apply
 
 
+def add_release_depth(db: peewee.Database) -> None:
+    """Existing releases count as made by people (depth 0). A database made by m001 from the
+    current model has the column already."""
+    table = Release._meta.table_name
+    if "depth" not in {column.name for column in db.get_columns(table)}:
+        migrate(SchemaMigrator.from_database(db).add_column(table, "depth", peewee.IntegerField(default=0)))
+
+
 def migrations(host: Host) -> list[Migration]:
-    return [*MIGRATIONS, Migration("m004_webhook_secret_origins", stamp_secret_origins(host))]
+    return [
+        *MIGRATIONS,
+        Migration("m004_release_depth", add_release_depth),
+        Migration("m005_webhook_secret_origins", stamp_secret_origins(host)),
+    ]

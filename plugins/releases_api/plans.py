@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from host import Host, to_db, write_transaction
-from plugins.releases_api import guard, lifecycle, queue
+from plugins.releases_api import chains, guard, lifecycle, queue
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Forbidden
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
@@ -216,16 +216,20 @@ def create_from_template(
     owner: str,
     created_from_trigger: bool = False,
     may_reassign: bool = False,
+    parent: str | None = None,
 ) -> Release:
     """A PLANNED release copying the template's phases and tasks, started at once on `autoStart`.
 
     The run-as user comes from the request when it names one (username or password), else from
     the template; then the request may not choose inputs the automated tasks use (`guard`).
+    `parent` is the release whose task asks (`chains`: depth and rate are bounded).
     """
     release_id = new_release_id()
     owner = owner_of(request.owner, "releaseOwner", owner, may_reassign=may_reassign)
     with write_transaction():
         template = locked(template_id, template=True)
+        depth = chains.depth_of_child(host, parent)
+        chains.check_rate(host, template.id)
         passwords = {v["key"] for v in template.variables or [] if v.get("type") == PASSWORD_VARIABLE}
         request.variables = {
             k: v
@@ -257,6 +261,7 @@ def create_from_template(
             script_password=password,
             origin_template_id=template.id,
             created_from_trigger=created_from_trigger,
+            depth=depth,
             created_at=db_now(host),
             due_date=template.due_date,
         )

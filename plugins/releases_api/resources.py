@@ -12,8 +12,8 @@ from typing import Any
 import falcon
 
 from host import ADMIN, Host, bad_request, json_body
-from plugins.releases_api import lifecycle, listing, plans, releases, schema, triggers
-from plugins.releases_api.errors import Conflict, Forbidden, Invalid, NotFound
+from plugins.releases_api import chains, lifecycle, listing, plans, releases, schema, triggers
+from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW, require_template_use
@@ -23,7 +23,7 @@ from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
 @contextmanager
 def answers() -> Iterator[None]:
-    """The plugin's refusals as HTTP answers: 400 naming the field, 403, 404, 409."""
+    """The plugin's refusals as HTTP answers: 400 naming the field, 403, 404, 409, 429."""
     try:
         yield
     except Invalid as exc:
@@ -34,6 +34,8 @@ def answers() -> Iterator[None]:
         raise falcon.HTTPNotFound(title="Not Found", description=exc.message) from None
     except Conflict as exc:
         raise falcon.HTTPConflict(title="Conflict", description=exc.message) from None
+    except Busy as exc:
+        raise falcon.HTTPTooManyRequests(title="Too Many Requests", description=exc.message) from None
 
 
 def optional_body(req: falcon.Request) -> dict[str, Any]:
@@ -197,6 +199,7 @@ class TemplateCreateRelease(Resource):
                 request,
                 owner=req.context.actor.username,
                 may_reassign=self.full(req),
+                parent=req.get_header(chains.PARENT_HEADER),
             )
         resp.media = whole(release, self.full(req))
 

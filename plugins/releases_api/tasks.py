@@ -22,6 +22,7 @@ import requests
 from host import Host
 from plugins.releases_api import guard, outgoing
 from plugins.releases_api import variables as variables_
+from plugins.releases_api.chains import PARENT_HEADER
 from plugins.releases_api.ids import RELEASE_ID
 from plugins.releases_api.models import Release, Task
 from plugins.releases_api.settings import Settings
@@ -46,6 +47,7 @@ class TaskRun:
     """A task ready to run: its fields with variables substituted and the run-as credentials."""
 
     task_id: str
+    release_id: str
     type: str
     config: dict[str, Any]
     username: str | None
@@ -74,6 +76,7 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
     secret_origin = config.pop(guard.SECRET_ORIGIN, None)
     return TaskRun(
         task_id=task.id,
+        release_id=release.id,
         type=task.type,
         config=variables_.substitute(config, mapping),
         username=release.script_username or None,
@@ -186,6 +189,9 @@ def run_webhook(run: TaskRun) -> Outcome:
         if run.password_unreadable:
             return Outcome(False, UNREADABLE)
         headers.update(credentials(run.username, run.password))
+    if to_server:
+        headers = {k: v for k, v in headers.items() if k.lower() != PARENT_HEADER.lower()}
+        headers[PARENT_HEADER] = run.release_id
     body = config.get("body") or ""
     if body and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"
@@ -216,7 +222,11 @@ def run_create_release(run: TaskRun) -> Outcome:
     action = "start" if config.get("startRelease") else "create"
     url = f"{run.server_url}/api/v1/templates/{template_id}/{action}"
     body = {"releaseTitle": config["newReleaseTitle"], "variables": config.get("templateVariables") or {}}
-    headers = {"Content-Type": "application/json", **credentials(run.username, run.password)}
+    headers = {
+        "Content-Type": "application/json",
+        PARENT_HEADER: run.release_id,
+        **credentials(run.username, run.password),
+    }
     response = _http(run.policy, "POST", url, headers, json.dumps(body).encode("utf-8"), run.default_timeout)
     if isinstance(response, Outcome):
         return response

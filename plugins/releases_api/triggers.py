@@ -24,7 +24,7 @@ from typing import Any
 
 from host import Host, actor_for, find_user, iso, to_db, write_transaction
 from plugins.releases_api import plans, schema
-from plugins.releases_api.errors import Conflict, Forbidden, Invalid, NotFound
+from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW
@@ -324,7 +324,7 @@ def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[st
         release = plans.create_from_template(
             host, trigger.template_id, request, owner=trigger.owner, created_from_trigger=True
         )
-    except (Invalid, Forbidden, NotFound, Conflict) as exc:
+    except (Invalid, Forbidden, NotFound, Conflict, Busy) as exc:
         return FAILED, None, exc.message
     return STARTED, release.id, f"Started release {release.id}."
 
