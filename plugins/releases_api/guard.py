@@ -23,7 +23,7 @@ from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARI
 
 AGAIN = "a masked value is kept only for the same task calling the same origin once variables are filled in"
 SECRET_ORIGIN = "secretOrigin"
-"""The task config key holding [scheme, host, port] of the URL its secret headers were stored for."""
+"""The task config key holding [scheme, host, port] of the URL its secrets were entered for."""
 
 
 def secret_headers(headers: Mapping[str, str] | None) -> list[str]:
