@@ -106,7 +106,7 @@ class StatementCounter:
             def __iter__(self) -> Iterator[Any]:
                 return iter(self._cursor)
 
-        self.db.cursor = lambda *a, **k: CountingCursor(original(*a, **k))
+        self.db.cursor = lambda *a, **k: CountingCursor(original(*a, **k))  # type: ignore[method-assign]  # counting wrapper, undone below
         try:
             yield self
         finally:

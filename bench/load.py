@@ -115,6 +115,8 @@ def run_python(url: str, headers: dict[str, str], seconds: float, connections: i
     """Fallback load: one thread per connection, a new TCP connection per request (gunicorn's
     sync workers close it after each response anyway)."""
     parts = urlsplit(url)
+    assert parts.hostname, f"no host in {url}"
+    host = parts.hostname
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     latencies: list[list[float]] = [[] for _ in range(connections)]
     failures = [0] * connections
@@ -125,7 +127,7 @@ def run_python(url: str, headers: dict[str, str], seconds: float, connections: i
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                conn = http.client.HTTPConnection(host, parts.port, timeout=30)
                 conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()

@@ -181,8 +181,11 @@ def targets(report: Report) -> list[str]:
         return "PASS" if ok else "MISS"
 
     for db in databases:
-        ratios = [(r.tokens, r.ratio) for r in report.http if r.database == db and r.scenario == PAT_HEADER]
-        ratios = [(t, x) for t, x in ratios if x is not None]
+        ratios = [
+            (r.tokens, r.ratio)
+            for r in report.http
+            if r.database == db and r.scenario == PAT_HEADER and r.ratio is not None
+        ]
         if ratios:
             worst = min(x for _, x in ratios)
             detail = ", ".join(f"{_size(t)}: {x:.2f}" for t, x in ratios)

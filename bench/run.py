@@ -26,10 +26,11 @@ from bench import load, machine, report, seed
 from bench import pat as seed_pat
 from bench.inprocess import StatementCounter, count_statements, time_auth, time_wsgi
 from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
-from bench.server import Gunicorn, cpu_by_pid, cpu_used, postgres_backends
+from bench.server import DEFAULT_WORKER, Gunicorn, cpu_by_pid, cpu_used, postgres_backends
 from host.app import App, create_app
 from host.config import Config
 from host.testing import PROJECT_ROOT, Harness, PostgresCluster, basic_auth, token_headers
+from plugins.pat_auth.testing import make_token
 
 RELEASES_PATH = "/api/v1/releases"
 PLUGINS = ["pat_auth", "releases_api", "bench.plugin"]
@@ -93,6 +94,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="1,000 and 100,000 tokens, 2 s per scenario (under 2 minutes)"
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--worker-class",
+        default=DEFAULT_WORKER,
+        help="gunicorn worker classes to compare in one run, comma-separated, e.g. sync,default "
+        "(default: the one conf/gunicorn.conf.py chooses)",
+    )
     parser.add_argument("--duration", type=float, help="seconds of load per scenario (default 10, quick 2)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument(
@@ -114,6 +121,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else None
     args.sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    args.worker_classes = [w.strip() for w in args.worker_class.split(",") if w.strip()] or [DEFAULT_WORKER]
     for name in args.databases:
         if name not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {name!r}: use sqlite and/or postgresql")
@@ -188,7 +196,7 @@ class DatabaseRun:
             self.host.migrate()
         password = secrets.token_urlsafe(12)
         user = self.harness.user("bench", [PERMISSION], password=password)
-        pat = self.harness.token(user, "bench", expiration="30d")
+        pat = make_token(self.harness, user, "bench", expiration="30d")
         expired = seed_pat.new_token()
         now = self.host.now()
         with self.harness.db():
@@ -216,9 +224,14 @@ class DatabaseRun:
         self.creds = Credentials("bench", password, pat, expired)
         if not server:
             return
-        self.server = Gunicorn(self.harness.write_conf(), self.args.workers, tmp / "gunicorn.log")
-        self.stack.callback(self.server.stop)
-        self.server.start()
+        self.servers: dict[str, Gunicorn] = {}
+        for worker_class in self.args.worker_classes:
+            log_path = tmp / f"gunicorn-{worker_class}.log"
+            started = Gunicorn(self.harness.write_conf(), self.args.workers, log_path, worker_class)
+            self.stack.callback(started.stop)
+            started.start()
+            self.servers[worker_class] = started
+        self.server = next(iter(self.servers.values()))
 
     def grow(self, size: int) -> None:
         """Bulk-insert tokens of many users until the table holds `size` seeded tokens."""
@@ -241,21 +254,26 @@ class DatabaseRun:
         say(f"  seeded {size - self.seeded:,} tokens in {elapsed:.1f} s (table: {total:,} rows)")
         self.seeded = size
 
-    def plan(self, scenarios: list[Scenario]) -> list[tuple[Scenario, float]]:
-        """Round-robin slices of every quick scenario, so that the machine's drift (other
-        processes, this machine's neighbours) falls on all of them alike and the ratios to the
-        public route hold; the slow ones (bcrypt) run once at the end, since a request still
-        running when a slice ends would eat into the next scenario's slice."""
+    def plan(self, scenarios: list[Scenario]) -> list[tuple[Scenario, str, float]]:
+        """Round-robin slices of every quick scenario on every worker model's server, so that
+        the machine's drift (other processes, this machine's neighbours) falls on all of them
+        alike and the ratios hold; the slow ones (bcrypt) run once at the end, since a request
+        still running when a slice ends would eat into the next scenario's slice."""
         slice_seconds = SLICE_SECONDS if self.args.duration >= 2 * SLICE_SECONDS else 1
         rounds = max(1, round(self.args.duration / slice_seconds))
         quick = [s for s in scenarios if not s.min_seconds]
-        plan = [(s, float(slice_seconds)) for _ in range(rounds) for s in quick]
-        return plan + [(s, max(self.args.duration, s.min_seconds)) for s in scenarios if s.min_seconds]
+        plan = [(s, w, float(slice_seconds)) for _ in range(rounds) for s in quick for w in self.servers]
+        slow = [s for s in scenarios if s.min_seconds]
+        return plan + [(s, w, max(self.args.duration, s.min_seconds)) for s in slow for w in self.servers]
 
-    def cpu(self) -> tuple[dict[int, float], dict[int, float]]:
+    def cpu(self, server: Gunicorn) -> tuple[dict[int, float], dict[int, float]]:
         """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend."""
         backends = postgres_backends(self.cluster.dir / "data") if self.cluster else []
-        return cpu_by_pid(self.server.worker_pids()), cpu_by_pid(backends)
+        return cpu_by_pid(server.worker_pids()), cpu_by_pid(backends)
+
+    def label(self, scenario: Scenario, worker_class: str) -> str:
+        """The scenario's name, with the worker model when several are compared."""
+        return scenario.name if len(self.servers) == 1 else f"{scenario.name} [{worker_class}]"
 
     def http(self, size: int) -> tuple[int, float, int]:
         """Every scenario under load; returns last-used UPDATE rows, the seconds they span and
@@ -268,29 +286,36 @@ class DatabaseRun:
         started = time.perf_counter()
         seen = {s.name: status_of(self.server.url, s.path, s.headers(self.creds)) for s in scenarios}
         warm = scenarios[1]
-        load.run_load(self.server.url + warm.path, warm.headers(self.creds), 1, args.connections, args.load)
+        for server in self.servers.values():
+            load.run_load(server.url + warm.path, warm.headers(self.creds), 1, args.connections, args.load)
         results: dict[str, list[load.LoadResult]] = {}
-        for scenario, seconds in self.plan(scenarios):
-            server_cpu, database_cpu = self.cpu()
-            url = self.server.url + scenario.path
+        for scenario, worker_class, seconds in self.plan(scenarios):
+            server = self.servers[worker_class]
+            server_cpu, database_cpu = self.cpu(server)
+            url = server.url + scenario.path
             result = load.run_load(url, scenario.headers(self.creds), seconds, args.connections, args.load)
-            server_after, database_after = self.cpu()
+            server_after, database_after = self.cpu(server)
             result.server_cpu_s = cpu_used(server_cpu, server_after)
             result.database_cpu_s = cpu_used(database_cpu, database_after)
-            results.setdefault(scenario.name, []).append(result)
+            results.setdefault(self.label(scenario, worker_class), []).append(result)
+            if scenario.min_seconds:
+                settle(server)
         time.sleep(0.5)
         with self.harness.db():
             updates = seed.updates_so_far(self.host.database) - before
         span = time.perf_counter() - started
         combined = {name: load.combine(runs) for name, runs in results.items()}
-        pat_requests = sum(combined[s.name].requests for s in scenarios if s.uses_pat)
-        base = combined[public.name].rps
-        for scenario in scenarios:
-            result = combined[scenario.name]
+        pat_requests = sum(
+            combined[self.label(s, w)].requests for s in scenarios if s.uses_pat for w in self.servers
+        )
+        for worker_class, scenario in ((w, s) for w in self.servers for s in scenarios):
+            name = self.label(scenario, worker_class)
+            result = combined[name]
+            base = combined[self.label(public, worker_class)].rps
             row = report.HttpRow(
                 self.kind,
                 size,
-                scenario.name,
+                name,
                 scenario.expected,
                 seen[scenario.name],
                 result,
@@ -298,12 +323,29 @@ class DatabaseRun:
             )
             self.out.http.append(row)
             say(
-                f"  {scenario.name:<44} {seen[scenario.name]}  {result.rps:8.1f} req/s  "
+                f"  {name:<44} {seen[scenario.name]}  {result.rps:8.1f} req/s  "
                 f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  × public {row.ratio:.2f}  "
                 f"CPU/req {result.server_cpu_us:5.0f} µs"
                 + (f" + db {result.database_cpu_us:4.0f} µs" if self.cluster else "")
             )
+        self.compare_worker_models(size, scenarios, combined)
         return updates, span, pat_requests
+
+    def compare_worker_models(
+        self, size: int, scenarios: list[Scenario], combined: dict[str, load.LoadResult]
+    ) -> None:
+        """A note per worker model after the first: its req/s over the first's, scenario by scenario
+        (same run, same slices: the ratio holds where absolute numbers drift)."""
+        first, *others = self.servers
+        for other in others:
+            ratios = []
+            for scenario in scenarios:
+                old = combined[self.label(scenario, first)].rps
+                new = combined[self.label(scenario, other)].rps
+                ratios.append(f"{scenario.name} {new / old:.2f}" if old else f"{scenario.name} n/a")
+            note = f"{self.kind}, {size:,} tokens: req/s of [{other}] over [{first}]: " + "; ".join(ratios)
+            self.out.notes.append(note)
+            say("  " + note)
 
     def inprocess(self, size: int, http_updates: int, http_seconds: float, pat_requests: int) -> None:
         """The auth step timed without HTTP, SQL statements per kind of credential, memory."""
@@ -364,13 +406,25 @@ class DatabaseRun:
         )
 
 
+def settle(server: Gunicorn, timeout: float = 60) -> None:
+    """Wait until the server's workers are idle: requests still running when wrk stops (bcrypt
+    ones take seconds, and a threaded worker runs several at once) would otherwise take the CPU
+    from whatever is measured next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_by_pid(server.worker_pids())
+        time.sleep(0.5)
+        if cpu_used(before, cpu_by_pid(server.worker_pids())) < 0.05:
+            return
+
+
 def seed_releases(harness: Harness) -> int:
     """Twenty planned releases, made through the releases API with a PAT of a user who may create
     them (the benchmark user only holds `release#view`)."""
     maker = harness.user(
         "bench-release-maker", [PERMISSION, "release#create"], password=secrets.token_urlsafe(12)
     )
-    headers = token_headers(harness.token(maker, "seeding releases"))
+    headers = token_headers(make_token(harness, maker, "seeding releases"))
     for i in range(RELEASES):
         body = {
             "title": f"Bench release {i + 1}",

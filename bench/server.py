@@ -11,14 +11,17 @@ from pathlib import Path
 
 from host.testing import free_port, start_gunicorn
 
+DEFAULT_WORKER = "default"  # whatever conf/gunicorn.conf.py chooses
+
 
 class Gunicorn:
     """`gunicorn -c conf/gunicorn.conf.py host.wsgi:app` on a free loopback port."""
 
-    def __init__(self, conf: Path, workers: int, log_path: Path) -> None:
+    def __init__(self, conf: Path, workers: int, log_path: Path, worker_class: str = DEFAULT_WORKER) -> None:
         self.conf = conf
         self.workers = workers
         self.log_path = log_path
+        self.worker_class = worker_class
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -27,7 +30,8 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = start_gunicorn(self.conf, self.port, self.log_path, self.workers, timeout=30)
+        env = {} if self.worker_class == DEFAULT_WORKER else {"RELEASE_HOST_WORKER_CLASS": self.worker_class}
+        self.proc = start_gunicorn(self.conf, self.port, self.log_path, self.workers, env=env, timeout=30)
         self._wait_for_workers()
 
     def _wait_for_workers(self, timeout: float = 30) -> None:

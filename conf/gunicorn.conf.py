@@ -2,13 +2,19 @@
 
 import os
 
+from host import logsafe
 from host.config import load_config
 
+logsafe.install()  # gunicorn's access and error logs too: a request cannot forge a log line
 _config = load_config()
 
 bind = os.environ.get("RELEASE_HOST_BIND", _config.bind)
 workers = int(os.environ.get("RELEASE_HOST_WORKERS", _config.workers))
-worker_class = "sync"
+# gthread whose connections take a thread only once their headers are in (docs/deployment.md);
+# RELEASE_HOST_WORKER_CLASS=sync is the old model, for the benchmark's comparison.
+worker_class = os.environ.get("RELEASE_HOST_WORKER_CLASS", "host.gunicorn_worker.HeaderBufferingWorker")
+threads = 1 if worker_class == "sync" else _config.threads  # sync with threads > 1 is gthread
+keepalive = 5
 preload_app = False
 timeout = 60
 graceful_timeout = 20

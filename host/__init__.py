@@ -2,6 +2,8 @@
 
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
+from host.arguments import number_argument
+from host.bodies import read_body
 from host.config import Config, load_config
 from host.credentials import TOKEN_HEADER, Presented, basic_credentials
 from host.credentials import presented as presented_credentials
@@ -10,15 +12,18 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
+from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
+from host.usernames import UsernameError, check_username, username_key
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
 __all__ = [
@@ -45,10 +50,16 @@ __all__ = [
     "Secrets",
     "StartupError",
     "TOKEN_HEADER",
+    "TooManyAttempts",
     "User",
+    "UsernameError",
     "bad_request",
     "actor_for",
+    "check_attempts",
+    "check_known_block",
+    "client_address",
     "basic_credentials",
+    "check_username",
     "create_app",
     "create_tables",
     "create_user",
@@ -62,14 +73,19 @@ __all__ = [
     "hookimpl",
     "iso",
     "json_body",
+    "read_body",
     "render_page",
     "presented_credentials",
     "same",
     "secret_name",
     "load_config",
+    "number_argument",
+    "query_int",
+    "record_failure",
     "start_session",
     "static_url",
     "to_db",
     "unsafe_text",
+    "username_key",
     "write_transaction",
 ]

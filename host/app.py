@@ -45,7 +45,10 @@ class Host:
         self.pm = pm
         self.context = context
         self.secrets = Secrets(ensure_secret_key(config))
-        self.database: peewee.Database = storage.open_database(config.database_url)
+        # a connection per request thread, and a few for plugins' background threads
+        self.database: peewee.Database = storage.open_database(
+            config.database_url, connections=config.threads + 4
+        )
         storage.bind(self.database)
         self._settings: dict[str, Any] = self._parse_settings()
         self.permissions: dict[str, Permission] = self._collect_permissions()
@@ -146,7 +149,8 @@ class Host:
 
     def migrate(self) -> list[str]:
         """Apply pending migrations of every loaded plugin."""
-        return apply_migrations(self.migrations())
+        with storage.bound(self.database):
+            return apply_migrations(self.migrations())
 
     def now(self) -> datetime:
         """The current UTC instant; tests replace `config.clock` to move time."""
@@ -180,6 +184,11 @@ class Host:
     def credential_info(self, credential_id: str) -> dict[str, Any] | None:
         """What the plugin that issued a credential (an `Actor.credential_id`) says about it."""
         return self.pm.hook.credential_info(host=self, credential_id=credential_id)
+
+    def credential_status(self, secret: str) -> dict[str, Any] | None:
+        """What the plugin whose credentials look like `secret` says of its state, without using
+        it (`credential_status` hook): for a secret someone wants to keep, such as a webhook's."""
+        return self.pm.hook.credential_status(host=self, secret=secret)
 
     @contextmanager
     def connection(self) -> Iterator[peewee.Database]:
@@ -220,7 +229,8 @@ class Host:
         return sorted(links, key=lambda link: (link.order, link.label))
 
     def shutdown(self) -> None:
-        self.pm.hook.shutdown(host=self)
+        with storage.bound(self.database):
+            self.pm.hook.shutdown(host=self)
         if hasattr(self.database, "close_all"):
             self.database.close_all()
 
@@ -230,18 +240,28 @@ class App(falcon.App):
 
     host: Host
 
+    def __call__(self, env: dict[str, Any], start_response: Any) -> Any:
+        with storage.bound(self.host.database):  # models use this host's database
+            return super().__call__(env, start_response)
+
 
 def create_app(config: Config | None = None, context: str = "server") -> App:
     """Build the WSGI app: plugins loaded, routes checked and mounted; no database opened."""
+    from host import logsafe
+    from host.bodies import ChunkedBodyMiddleware
     from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
     from host.responses import install_error_handling
+    from host.security_headers import SecurityHeadersMiddleware
 
+    logsafe.install()
     config = config or load_config()
     pm = make_plugin_manager(config)
     host = Host(config, pm, context=context)
     app = App(
         middleware=[
+            SecurityHeadersMiddleware(),
             BodyLimitMiddleware(config.max_body_bytes),
+            ChunkedBodyMiddleware(config.max_body_bytes),
             ConnectionMiddleware(host),
             TextMiddleware(),
             AuthMiddleware(host),
@@ -252,5 +272,6 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     for _, route in host.routes.values():
         app.add_route(route.template, route.resource, **({"suffix": route.suffix} if route.suffix else {}))
     app.host = host
-    pm.hook.startup(host=host)
+    with storage.bound(host.database):
+        pm.hook.startup(host=host)
     return app

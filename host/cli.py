@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import peewee
+from playhouse.pool import PooledDatabase
 
 from host.app import Host, create_app
+from host.arguments import number_argument
 from host.config import load_config
 from host.errors import StartupError
 from host.plugins import describe
@@ -42,7 +44,8 @@ def cmd_serve(host: Host, args: argparse.Namespace) -> int:
         print(
             "This password is shown once; change it with `release-host users set-password admin --password`."
         )
-    host.database.close_all()
+    if isinstance(host.database, PooledDatabase):
+        host.database.close_all()
     conf = Path(args.gunicorn_conf or Path(__file__).resolve().parent.parent / "conf" / "gunicorn.conf.py")
     argv = [
         sys.executable,
@@ -58,6 +61,8 @@ def cmd_serve(host: Host, args: argparse.Namespace) -> int:
     os.environ.setdefault("RELEASE_HOST_BIND", args.bind or host.config.bind)
     if args.workers:
         os.environ["RELEASE_HOST_WORKERS"] = str(args.workers)
+    if args.threads:
+        os.environ["RELEASE_HOST_THREADS"] = str(args.threads)
     print(f"Serving on http://{os.environ['RELEASE_HOST_BIND']}", flush=True)
     sys.stdout.flush()
     os.execv(sys.executable, argv)
@@ -107,7 +112,10 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="apply migrations and run the server under gunicorn")
     serve.add_argument("--bind", help="address:port (default from the configuration, 127.0.0.1:5516)")
-    serve.add_argument("--workers", type=int, help="gunicorn worker processes")
+    serve.add_argument("--workers", type=number_argument(1, 64), help="gunicorn worker processes")
+    serve.add_argument(
+        "--threads", type=number_argument(1, 256), help="request threads per worker (default 8)"
+    )
     serve.add_argument("--gunicorn-conf", help="gunicorn configuration file")
     serve.set_defaults(handler=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
@@ -134,28 +142,56 @@ def _conf_from_argv(argv: list[str]) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _run(host: Host, args: argparse.Namespace) -> int:
+    if args.handler is cmd_serve or not getattr(args, "needs_database", True):
+        return int(args.handler(host, args) or 0)
+    with host.database.connection_context():
+        return int(args.handler(host, args) or 0)
+
+
+def _database_problem(exc: peewee.PeeweeException) -> str:
+    """One line for a database error; a missing table means the schema was never migrated."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"database not migrated: run `release-host migrate` ({text})"
+    if isinstance(exc, peewee.OperationalError | peewee.InterfaceError):
+        return f"the database is unreachable: {text}"
+    return f"database error: {text}"
+
+
+def _start_and_run(argv: list[str]) -> int:
     try:
         app = create_app(load_config(_conf_from_argv(argv)), context="cli")
     except StartupError as exc:
-        print(f"release-host: cannot start: {exc}", file=sys.stderr)
-        return 2
+        raise SystemExit(f"release-host: cannot start: {exc}") from None
     host: Host = app.host
-    args = build_parser(host).parse_args(argv)
     try:
-        if args.handler is cmd_serve or not getattr(args, "needs_database", True):
-            return int(args.handler(host, args) or 0)
-        with host.database.connection_context():
-            return int(args.handler(host, args) or 0)
-    except StartupError as exc:
-        print(f"release-host: {exc}", file=sys.stderr)
-        return 2
-    except peewee.OperationalError as exc:
-        print(f"release-host: the database is unreachable: {str(exc).strip()}", file=sys.stderr)
-        return 2
+        return _run(host, build_parser(host).parse_args(argv))
     finally:
         host.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command. Whatever goes wrong ends in one line on stderr and exit status 2, never a
+    traceback (argparse's own usage errors are status 2 already; `--help` stays 0)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _start_and_run(argv)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        message = str(exc.code)
+    except KeyboardInterrupt:
+        message = "interrupted"
+    except StartupError as exc:
+        message = str(exc)
+    except peewee.PeeweeException as exc:
+        message = _database_problem(exc)
+    except Exception as exc:  # a bug: still one line, with what a report needs
+        message = f"unexpected error ({type(exc).__name__}): {exc}"
+    prefix = "" if message.startswith("release-host: ") else "release-host: "
+    print(prefix + message, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from host.errors import StartupError
 
 DEFAULT_CONF = Path("conf/host.toml")
-DEFAULT_PLUGINS = ["pat_auth", "releases_api", "webhooks"]
+PACKAGE_CONF = Path(__file__).resolve().parent.parent / DEFAULT_CONF
 _SECRET_WORDS = ("secret", "key", "password", "token")
 REDACTED = "********"
 
@@ -26,12 +27,51 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class SecuritySettings:
+    """`[security]`: limits on failed password and token attempts (see docs/security.md)."""
+
+    failures_per_account: int = 10
+    failures_per_address: int = 100
+    failure_window_minutes: int = 15
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def _security(table: Any) -> SecuritySettings:
+    """Known names only: whole numbers of at least 1, proxies as addresses or networks;
+    anything else stops the start with a reason."""
+    if not isinstance(table, Mapping):
+        raise StartupError("[security] must be a table")
+    known = SecuritySettings.__dataclass_fields__
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise StartupError(
+            f"[security] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    values = dict(table)
+    proxies = values.pop("trusted_proxies", [])
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise StartupError(f"[security] {name} must be a whole number of at least 1, not {value!r}")
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise StartupError('[security] trusted_proxies must be a list of addresses, e.g. ["127.0.0.1"]')
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise StartupError(
+                f"[security] trusted_proxies: {proxy!r} is not an IP address or network"
+            ) from None
+    return SecuritySettings(**values, trusted_proxies=tuple(proxies))
+
+
 @dataclass
 class Config:
     """Everything the host reads at startup; tests build one directly."""
 
     bind: str = "127.0.0.1:5516"
     workers: int = 2
+    threads: int = 8
     secret_key: str | None = None
     database_url: str = "sqlite:///var/release-host.db"
     production: bool = False
@@ -40,8 +80,9 @@ class Config:
     session_idle_minutes: int = 60
     secure_cookies: bool = False
     var_dir: Path = Path("var")
-    enabled_plugins: list[str] = field(default_factory=lambda: list(DEFAULT_PLUGINS))
+    enabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     source: Path | None = None
     clock: Callable[[], datetime] = utc_now
 
@@ -55,6 +96,7 @@ class Config:
         shown = {
             "bind": self.bind,
             "workers": self.workers,
+            "threads": self.threads,
             "secret_key": self.secret_key,
             "database_url": _redact_url(self.database_url),
             "production": self.production,
@@ -63,6 +105,7 @@ class Config:
             "session_idle_minutes": self.session_idle_minutes,
             "secure_cookies": self.secure_cookies,
             "var_dir": str(self.var_dir),
+            "security": asdict(self.security),
             "source": str(self.source) if self.source else None,
             "plugins": {
                 "enabled": list(self.enabled_plugins),
@@ -111,27 +154,53 @@ def _resolve_env(value: Any, env: Mapping[str, str], where: str) -> Any:
     return value
 
 
+def find_conf(path: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The configuration file: `--conf`, else RELEASE_HOST_CONF, else `conf/host.toml` in the
+    working directory, else the one next to the installed package (a checkout's). A file that
+    is named but missing, or none found at all, is an error: a guess would start an empty
+    server on a database nobody meant."""
+    for given, origin in ((path, "--conf"), (env.get("RELEASE_HOST_CONF") or None, "RELEASE_HOST_CONF")):
+        if given is not None:
+            named = Path(given)
+            if not named.is_file():
+                raise StartupError(f"configuration file {named} ({origin}) does not exist")
+            return named
+    for candidate in (DEFAULT_CONF, PACKAGE_CONF):
+        if candidate.is_file():
+            return candidate
+    raise StartupError(
+        f"no configuration file: give --conf FILE or set RELEASE_HOST_CONF (looked for "
+        f"{DEFAULT_CONF} here and {PACKAGE_CONF})"
+    )
+
+
+def project_folder(conf: Path) -> Path:
+    """Where relative paths (var/, sqlite:///var/…) resolve: the folder owning `conf/host.toml`,
+    or the file's own folder when it is not in a `conf/` folder; never the working directory."""
+    folder = conf.resolve().parent
+    return folder.parent if folder.name == "conf" else folder
+
+
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Read the TOML file (RELEASE_HOST_CONF, else conf/host.toml if present) and apply overrides."""
+    """Read the TOML file (see `find_conf`) and apply the environment's overrides."""
     env = os.environ if env is None else env
-    path = Path(path or env.get("RELEASE_HOST_CONF") or DEFAULT_CONF)
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise StartupError(f"{path} is not valid TOML: {exc}") from None
-    elif env.get("RELEASE_HOST_CONF"):
-        raise StartupError(f"configuration file {path} (RELEASE_HOST_CONF) does not exist")
+    path = find_conf(path, env)
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StartupError(f"{path} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StartupError(f"cannot read configuration file {path}: {exc}") from None
     raw = _resolve_env(raw, env, "")
     server = raw.get("server", {})
     plugins = dict(raw.get("plugins", {}))
-    enabled = plugins.pop("enabled", DEFAULT_PLUGINS)
-    base = path.parent.parent if path.exists() else Path.cwd()
+    enabled = plugins.pop("enabled", [])  # none but the built-ins: conf/host.toml names them
+    base = project_folder(path)
     var_dir = Path(server.get("var_dir", "var"))
     config = Config(
         bind=env.get("RELEASE_HOST_BIND", server.get("bind", Config.bind)),
         workers=int(env.get("RELEASE_HOST_WORKERS", server.get("workers", Config.workers))),
+        threads=int(env.get("RELEASE_HOST_THREADS", server.get("threads", Config.threads))),
         secret_key=env.get("RELEASE_HOST_SECRET_KEY", server.get("secret_key")),
         database_url=env.get("RELEASE_HOST_DATABASE_URL", server.get("database_url", Config.database_url)),
         production=_truthy(env.get("RELEASE_HOST_PRODUCTION", server.get("production", False))),
@@ -142,7 +211,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         var_dir=var_dir if var_dir.is_absolute() else base / var_dir,
         enabled_plugins=list(enabled),
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
-        source=path if path.exists() else None,
+        security=_security(raw.get("security", {})),
+        source=path,
     )
     config.database_url = _absolute_sqlite(config.database_url, base)
     return config
@@ -181,7 +251,7 @@ def ensure_secret_key(config: Config) -> str:
 def _create_key_file(key_file: Path) -> None:
     """Write the key in full under a temporary name, then link it into place: gunicorn workers
     starting together all end up reading the one complete key, whoever wins."""
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")
     try:
         with os.fdopen(fd, "w") as fh:

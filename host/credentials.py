@@ -61,11 +61,6 @@ class Presented:
     def any(self) -> bool:
         return self.authorization or self.token is not None
 
-    @property
-    def browser_replayable(self) -> bool:
-        """Credentials a browser may send on its own (cached Basic); the token header it never adds."""
-        return self.authorization
-
 
 def presented(req: falcon.Request) -> Presented:
     """The credentials of this request, parsed once; two different ones → `AuthenticationFailed`."""

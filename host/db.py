@@ -1,18 +1,65 @@
-"""Storage: the peewee proxy every model binds to, connection setup, UTC helpers, prepared SQL."""
+"""Storage: the peewee proxy every model binds to, connection setup, UTC helpers, prepared SQL.
+
+Each `Host` has its own database. `database` (the proxy models use) answers with the database of
+the host whose work runs now: `bound(db)` sets it for a request (`App.__call__`), a harness's
+`db()` block, migrations, startup and shutdown; threads a host starts inherit it when started
+through `contextvars.copy_context()`. Anywhere else it is the database of the host built last,
+which in a server or CLI process is the only one.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import itertools
+import os
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import peewee
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledSqliteDatabase
 
-database = peewee.DatabaseProxy()
+_current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
+    "release_host_database", default=None
+)
+
+
+class HostDatabase(peewee.DatabaseProxy):
+    """A `DatabaseProxy` whose target is the current context's host database (see the module)."""
+
+    __slots__ = ("_fallback",)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)  # the slots: `_fallback` and peewee's own
+
+    def initialize(self, obj: peewee.Database | None) -> None:
+        self._fallback = obj
+        for callback in self._callbacks:
+            callback(obj)
+
+    @property
+    def obj(self) -> peewee.Database:
+        current = _current.get()
+        if current is not None:
+            return current
+        if self._fallback is None:
+            raise peewee.InterfaceError("no host has been built yet: there is no database to use")
+        return self._fallback
+
+    def __getattr__(self, attr: str) -> Any:
+        target = _current.get()
+        if target is None:
+            target = self._fallback
+        if target is None:
+            raise AttributeError("Cannot use uninitialized Proxy.")
+        return getattr(target, attr)
+
+
+database = HostDatabase()
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -22,16 +69,50 @@ SQLITE_PRAGMAS = {
 }
 
 
+class PrivateSqliteDatabase(PooledSqliteDatabase):
+    """SQLite whose files only their owner can read: they hold password hashes and payloads."""
+
+    def _connect(self) -> Any:
+        if self.database != ":memory:" and not self.database.startswith("file:"):
+            make_private(self.database)
+        return super()._connect()
+
+
+def make_private(path: str) -> None:
+    """Create the database file 0600 (its folder 0700) before SQLite would create it 0644, and
+    take group and other access away from an existing one. SQLite gives the `-wal` and `-shm`
+    files it makes later the main file's mode; ones left over from before are tightened too."""
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(OSError):
+            mode = os.stat(name).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+
+
 class BaseModel(peewee.Model):
     """Base class for every table, the host's and plugins'."""
+
+    # For type checkers: peewee adds an integer `id` primary key unless a model declares its own.
+    id: Any
 
     class Meta:
         database = database
         legacy_table_names = False
 
 
-def open_database(url: str) -> peewee.Database:
-    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet."""
+POOL_WAIT_SECONDS = 10
+
+
+def open_database(url: str, connections: int = 8) -> peewee.Database:
+    """A pooled database for `sqlite:///path` or `postgresql://…`; nothing is connected yet.
+
+    `connections`: the pool's size, at least the worker's request threads plus its background
+    threads; a thread finding every connection in use waits for one (POOL_WAIT_SECONDS at most)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
@@ -39,15 +120,21 @@ def open_database(url: str) -> peewee.Database:
     if base == "sqlite":
         # A pooled connection may be reused by another thread (a worker thread next to the
         # request thread); each is used by one thread at a time, so sqlite3's check is lifted.
-        db = connect_url(
-            f"sqlite+pool://{rest}",
-            pragmas=SQLITE_PRAGMAS,
-            max_connections=8,
-            stale_timeout=300,
-            check_same_thread=False,
-        )
+        options = {
+            "pragmas": SQLITE_PRAGMAS,
+            "max_connections": connections,
+            "stale_timeout": 300,
+            "timeout": POOL_WAIT_SECONDS,
+            "check_same_thread": False,
+        }
+        db = PrivateSqliteDatabase(**{**options, **parse_url(f"sqlite://{rest}")})
     elif base in {"postgres", "postgresql"}:
-        db = connect_url(f"postgresql+pool://{rest}", max_connections=16, stale_timeout=300)
+        db = connect_url(
+            f"postgresql+pool://{rest}",
+            max_connections=connections,
+            stale_timeout=300,
+            timeout=POOL_WAIT_SECONDS,
+        )
     else:
         raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:/// or postgresql://")
     db.autoconnect = False
@@ -55,7 +142,18 @@ def open_database(url: str) -> peewee.Database:
 
 
 def bind(db: peewee.Database) -> None:
+    """Make `db` the database of code that runs outside any host's `bound` block."""
     database.initialize(db)
+
+
+@contextlib.contextmanager
+def bound(db: peewee.Database) -> Iterator[None]:
+    """Within this block (and threads started from it with its context), models use `db`."""
+    token = _current.set(db)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 @contextlib.contextmanager
@@ -78,6 +176,10 @@ def write_transaction(lock: peewee.Select | None = None) -> Iterator[None]:
         yield
 
 
+@overload
+def to_db(value: datetime) -> datetime: ...
+@overload
+def to_db(value: None) -> None: ...
 def to_db(value: datetime | None) -> datetime | None:
     """Store naive UTC: PostgreSQL's `timestamp` has no zone."""
     if value is None:
@@ -85,6 +187,10 @@ def to_db(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+@overload
+def from_db(value: datetime | str) -> datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: datetime | str | None) -> datetime | None:
     if value is None:
         return None

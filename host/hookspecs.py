@@ -124,11 +124,28 @@ def authenticate_password(host: Host, username: str, password: str) -> Any | Non
 def credential_info(host: Host, credential_id: str) -> dict[str, Any] | None:
     """Describe a credential (such as a personal access token) by the id found in `actor.credential_id`.
 
-    The plugin that issued it answers `{"id", "userId", "username", "name", "kind"}`; others
-    return None. Lets plugins attach rules to credentials they did not issue.
+    The plugin that issued it answers `{"id", "userId", "username", "name", "kind"}`, and may
+    add `"state"` (as `credential_status` says it) and `"expiresAt"` (ISO 8601 or None); others
+    return None, as does the issuer for a deleted credential. Lets plugins attach rules to
+    credentials they did not issue.
 
     :param host: the running host.
     :param credential_id: the id as the issuing plugin gave it.
+    """
+
+
+@hookspec(firstresult=True)
+def credential_status(host: Host, secret: str) -> dict[str, Any] | None:
+    """Say what state a secret someone wants to keep for later is in, without using it.
+
+    The plugin whose credentials have this form answers `{"state", "message", "id"}`: `state`
+    is "active", "expired", "deleted", "disabled" (its owner may not use it) or "unknown" (the
+    form is right, the server never issued it); `message` says so for a person, never repeating
+    the secret; `id` is what `credential_info` takes (None when unknown). Others return None.
+    Nothing is written (no audit record, no last-used time).
+
+    :param host: the running host.
+    :param secret: the secret as it would be presented (such as an `rpa_…` token).
     """
 
 

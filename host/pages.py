@@ -13,6 +13,7 @@ import hashlib
 import importlib
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import falcon
@@ -53,6 +54,8 @@ AVATAR_COLOURS = 8
 def package_dir(package: str) -> Path:
     """The folder of an importable package (where its `templates/` and `static/` live)."""
     module = importlib.import_module(package)
+    if module.__file__ is None:
+        raise ValueError(f"{package} is a namespace package: it has no folder of its own")
     return Path(module.__file__).resolve().parent
 
 
@@ -110,7 +113,7 @@ def _plugin_packages(host: Host) -> set[str]:
     return {
         module.__name__
         for _, module in host.pm.list_name_plugin()
-        if module is not None and hasattr(module, "__path__")
+        if isinstance(module, ModuleType) and hasattr(module, "__path__")
     }
 
 

@@ -22,12 +22,12 @@ class Permission:
 
 ADMIN = "admin"
 
+# The host's own permissions and the product's global permissions that nothing here checks yet,
+# kept so that token scopes and `GET /api/v1/global-permissions` offer what the product does.
+# A permission a plugin checks is registered by that plugin.
 PRODUCT_PERMISSIONS = (
     Permission(ADMIN, "Everything: administer the server"),
     Permission("login", "Log in to the user interface"),
-    Permission("security#edit", "Manage users, roles and everyone's access tokens"),
-    Permission("template#create", "Create templates"),
-    Permission("release#create", "Create releases"),
     Permission("reports#view", "View reports"),
     Permission("global_variables#edit", "Edit global variables"),
     Permission("folder#create_top_level", "Create top-level folders"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -14,7 +15,7 @@ from host.errors import StartupError
 
 PROJECT = "release_host"
 ENTRY_POINT_GROUP = "release_host.plugins"
-BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages")
+BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages", "host.builtin.security")
 
 
 def _entry_points() -> dict[str, EntryPoint]:
@@ -27,6 +28,8 @@ def _import(name: str, eps: dict[str, EntryPoint]) -> ModuleType:
             return eps[name].load()
         if "." in name:
             return importlib.import_module(name)
+    except StartupError:
+        raise  # the plugin says itself what is wrong (a missing optional library)
     except Exception as exc:  # noqa: BLE001 - any import failure is a startup error
         raise StartupError(f"plugin {name!r} could not be imported: {type(exc).__name__}: {exc}") from exc
     known = ", ".join(sorted(eps)) or "none"
@@ -61,7 +64,7 @@ def make_plugin_manager(config: Config) -> pluggy.PluginManager:
     return pm
 
 
-def describe(pm: pluggy.PluginManager) -> list[dict[str, object]]:
+def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
     """Each registered plugin: name, version, where it was loaded from, hooks implemented."""
     versions = {ep.name: ep.dist.version if ep.dist else "" for ep in entry_points(group=ENTRY_POINT_GROUP)}
     rows = []

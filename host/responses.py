@@ -10,17 +10,21 @@ from typing import Any
 
 import falcon
 
+from host.bodies import read_body, too_large
+
 log = logging.getLogger("release_host")
 
 
 def wants_html(req: falcon.Request) -> bool:
+    """A matched route says (`Route.page`); elsewhere a browser asking for HTML gets it, except
+    under `/api/`, where every host route and plugin API answers JSON."""
     route = getattr(req.context, "route", None)
     if route is not None:
         return route.page
-    return not req.path.startswith(("/api/", "/webhooks/")) and "text/html" in (req.accept or "")
+    return not req.path.startswith("/api/") and "text/html" in (req.accept or "")
 
 
-def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str, message: str) -> None:
+def _render(req: falcon.Request, resp: falcon.Response, status: str | int, title: str, message: str) -> None:
     resp.status = status
     if wants_html(req):
         resp.content_type = falcon.MEDIA_HTML
@@ -36,10 +40,18 @@ def _render(req: falcon.Request, resp: falcon.Response, status: str, title: str,
 
 
 def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
-    title = exc.title or exc.status
-    if title[:3].isdigit():
-        title = title[4:] or title
-    _render(req, resp, exc.status, title, exc.description or title)
+    """One shape for every error: `error` is the status's reason phrase ("Bad Request", whatever
+    title Falcon or a plugin chose, such as Falcon's "Invalid parameter"), `message` says why."""
+    status = falcon.code_to_http_status(exc.status)
+    phrase = status[4:] or status
+    title = exc.title if exc.title not in (None, status, phrase) else None
+    _render(req, resp, status, phrase, exc.description or title or _DEFAULT_MESSAGES.get(status[:3], phrase))
+
+
+_DEFAULT_MESSAGES = {
+    "404": "Nothing is at this address.",
+    "405": "This address does not accept this HTTP method.",
+}
 
 
 def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
@@ -61,12 +73,9 @@ def install_error_handling(app: falcon.App) -> None:
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
     """The body as a JSON object, or a 400/413/415 that says what is wrong with it."""
     require_json_type(req)
-    raw = req.bounded_stream.read(limit + 1)
-    if len(raw) > limit:
-        raise falcon.HTTPContentTooLarge(
-            title="Request body too large",
-            description=f"The request body is larger than {limit} bytes.",
-        )
+    raw = read_body(req, limit)
+    if raw is None:
+        raise too_large(limit)
     if not raw.strip():
         raise bad_request("A JSON object is required as the request body.")
     try:

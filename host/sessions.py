@@ -4,8 +4,10 @@ The cookie carries a random session id; the table keeps only its keyed digest
 (`host.secrets.digest(sid, "session")`), so a copy of the database opens no session. The CSRF
 token is derived from the same id (`digest(sid, "csrf")`): nothing more is stored, and it is
 worth nothing without that session's cookie. A session ends when it is idle for
-`config.session_idle_minutes`, after `MAX_AGE` in any case, at logout, and as soon as its user
-is disabled or loses the `login` permission.
+`config.session_idle_minutes`, after `MAX_AGE` in any case, at logout, and when its user's
+password changes, the user is disabled or loses the `login` permission: `host.accounts` deletes
+the rows at the change (so re-enabling a user brings no old session back), and `session_actor`
+refuses a row whose user is disabled or lacks `login` for any other reason (a plugin's veto).
 """
 
 from __future__ import annotations
@@ -141,6 +143,11 @@ def _delete(host: Host, req: falcon.Request) -> bool:
         return False
     Session.delete().where(Session.digest == host.secrets.digest(sid, "session")).execute()
     return True
+
+
+def end_user_sessions(user_id: int) -> int:
+    """Delete every session of the user (password changed, disabled, `login` lost)."""
+    return Session.delete().where(Session.user == user_id).execute()
 
 
 def end_session(host: Host, req: falcon.Request, resp: falcon.Response) -> None:

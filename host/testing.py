@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,40 @@ import pytest
 
 from host.app import App, create_app
 from host.config import Config
+from host.db import bound
 
 pytest_plugins = ["host.testing_browser"]
+_config: list[pytest.Config] = []
+
+
+class HarnessHooks:
+    """pytest hooks a plugin's own pytest plugin implements for the harness (registered through
+    the `pytest11` entry point group, as `host.testing` is)."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_release_host_token(
+        self, harness: Harness, user: TestUser, name: str, permissions: list[str] | None, expiration: str
+    ) -> str | None:
+        """Make a token for `user` in `harness` and return its secret; None when the plugin that
+        would make it is not enabled in this harness."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(HarnessHooks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _config[:] = [config]
+
+
+def _pytest_hooks() -> Any:
+    if not _config:
+        raise RuntimeError(
+            "harness.token() asks the plugins' pytest hooks, so it works under pytest only; "
+            "elsewhere call the issuing plugin's own helper"
+        )
+    return _config[0].hook
+
 
 REQUIRE_ALL = os.environ.get("RELEASE_HOST_TEST_REQUIRE_ALL") == "1"
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
@@ -224,9 +256,12 @@ class Harness:
     def client(self) -> falcon.testing.TestClient:
         return falcon.testing.TestClient(self.app)
 
-    def db(self):
-        """`with harness.db():` around direct model access."""
-        return self.host.database.connection_context()
+    @contextlib.contextmanager
+    def db(self) -> Iterator[None]:
+        """`with harness.db():` around direct model access: a connection to this harness's
+        database, which models use inside the block whatever other hosts the test built."""
+        with bound(self.host.database), self.host.database.connection_context():
+            yield
 
     def user(
         self,
@@ -279,13 +314,16 @@ class Harness:
         permissions: list[str] | None = None,
         expiration: str = "30d",
     ) -> str:
-        """A PAT made through the public API (so this works with pat_auth enabled)."""
-        body: dict[str, Any] = {"tokenNote": name, "expiration": expiration}
-        if permissions is not None:
-            body["globalPermissions"] = permissions
-        result = self.client.simulate_post("/api/v1/personal-access-tokens", json=body, headers=user.basic)
-        assert result.status_code == 201, result.text
-        return result.json["token"]
+        """A personal access token, made by whichever enabled plugin issues them, through its own
+        API (its `pytest_release_host_token` implementation)."""
+        secret = _pytest_hooks().pytest_release_host_token(
+            harness=self, user=user, name=name, permissions=permissions, expiration=expiration
+        )
+        if secret is None:
+            raise AssertionError(
+                f"no plugin enabled here ({self.config.enabled_plugins}) issues personal access tokens"
+            )
+        return secret
 
     def call(
         self,
@@ -320,7 +358,10 @@ class Harness:
             "max_body_bytes": self.config.max_body_bytes,
         }
         plugins = {"enabled": self.config.enabled_plugins, **self.config.plugin_settings}
-        path.write_text(dump_toml({"server": server, "plugins": plugins}), encoding="utf-8")
+        security = asdict(self.config.security)
+        path.write_text(
+            dump_toml({"server": server, "security": security, "plugins": plugins}), encoding="utf-8"
+        )
         return path
 
     def cli(
@@ -353,7 +394,7 @@ def dump_toml(data: dict[str, Any], prefix: str = "") -> str:
 
 @pytest.fixture
 def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    """Factory: `make_host(plugins=[...], settings={"pat_auth": {...}}, clock=clock)` → `Harness`."""
+    """Factory: `make_host(plugins=[...], settings={"plugin": {...}}, clock=clock)` → `Harness`."""
     built: list[Harness] = []
 
     def factory(
@@ -363,14 +404,14 @@ def make_host(database_url: str, tmp_path: Path) -> Iterator[Any]:
         migrate: bool = True,
         **overrides: Any,
     ) -> Harness:
+        fields: dict[str, Any] = {
+            "database_url": database_url,
+            "secret_key": TEST_SECRET_KEY,
+            "bcrypt_rounds": 4,
+            "var_dir": tmp_path / "var",
+        }
         config = Config(
-            database_url=database_url,
-            secret_key=TEST_SECRET_KEY,
-            bcrypt_rounds=4,
-            var_dir=tmp_path / "var",
-            enabled_plugins=list(plugins if plugins is not None else ["pat_auth"]),
-            plugin_settings=settings or {},
-            **overrides,
+            **{**fields, **overrides}, enabled_plugins=list(plugins or []), plugin_settings=settings or {}
         )
         if clock is not None:
             config.clock = clock

@@ -103,7 +103,9 @@ class PageSession:
     def login(self, username: str, password: str, next_path: str | None = None) -> falcon.testing.Result:
         """GET the form (for its login CSRF token), then POST it as a browser would."""
         form = self.get("/login", params={"next": next_path} if next_path else None)
-        token = _LOGIN_CSRF.search(form.text).group(1)
+        found = _LOGIN_CSRF.search(form.text)
+        assert found, f"no login CSRF field in the login form: {form.text[:200]}"
+        token = found.group(1)
         data = {"username": username, "password": password, "login_csrf": token}
         if next_path:
             data["next"] = next_path

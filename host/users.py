@@ -5,12 +5,16 @@ from __future__ import annotations
 import peewee
 
 from host.actors import INTERNAL, USER_SOURCES, Actor
-from host.db import BaseModel, PreparedQuery, to_db
+from host.db import BaseModel, PreparedQuery, database, to_db
 from host.passwords import hash_password
+from host.usernames import MAX_LENGTH, MAX_SKELETON, UsernameError, check_username, skeleton, username_key
 
 
 class User(BaseModel):
-    username = peewee.CharField(max_length=150, unique=True)
+    username = peewee.CharField(max_length=MAX_LENGTH, unique=True)
+    # `host.usernames`: NULL only for a row that, before the rule, collided with an older one.
+    username_key = peewee.CharField(max_length=MAX_LENGTH, unique=True, null=True)
+    username_skeleton = peewee.CharField(max_length=MAX_SKELETON, unique=True, null=True)
     source = peewee.CharField(max_length=20, default=INTERNAL)
     enabled = peewee.BooleanField(default=True)
     password_hash = peewee.CharField(max_length=100, null=True)
@@ -25,6 +29,7 @@ class User(BaseModel):
 class Role(BaseModel):
     name = peewee.CharField(max_length=100, unique=True)
     description = peewee.CharField(max_length=300, default="")
+    grants: peewee.ModelSelect[RolePermission]  # the backref RolePermission.role declares
 
     class Meta:
         table_name = "host_roles"
@@ -54,8 +59,34 @@ INVALID_LOGIN = "Invalid username or password."
 
 
 def find_user(username: str) -> User | None:
-    """The local user of that name, whatever its source."""
-    return User.get_or_none(User.username == username)
+    """The local user of that name, whatever its source, ignoring case and width (`Admin` is
+    `admin`, as on GitHub and GitLab). A row left without a key by the m002 migration (it
+    collided with an older one) is found by its exact name only, and before the older one."""
+    found = list(
+        User.select()
+        .where((User.username_key == username_key(username)) | (User.username == username))
+        .order_by(User.username_key.is_null().desc())
+        .limit(1)
+    )
+    return found[0] if found else None
+
+
+def look_alike(username: str, *, exclude: int | None = None) -> User | None:
+    """The existing user whose name is the same as `username`, or confusable with it."""
+    key, shape = username_key(username), skeleton(username)
+    query = User.select().where((User.username_key == key) | (User.username_skeleton == shape))
+    if exclude is not None:
+        query = query.where(User.id != exclude)
+    return query.first()
+
+
+def _taken(username: str, other: User) -> UsernameError:
+    if username_key(other.username) == username_key(username):
+        return UsernameError(f"User {other.username!r} already exists (names ignore case and width).")
+    return UsernameError(
+        f"The username {username!r} looks like the existing user {other.username!r}; "
+        "choose a name that cannot be mistaken for it."
+    )
 
 
 _PERMISSIONS_OF = PreparedQuery(
@@ -89,21 +120,49 @@ def create_user(
     display_name: str = "",
     email: str = "",
 ) -> User:
-    username = username.strip()
-    if not username or ":" in username or len(username) > 150:
-        raise ValueError("A username must be 1-150 characters without ':'.")
+    """A local user; the name follows `host.usernames` (raises `UsernameError`, a `ValueError`)."""
+    key = check_username(username)
     if source not in USER_SOURCES:
         raise ValueError(f"Unknown user source {source!r}: use one of {', '.join(USER_SOURCES)}.")
-    if User.select().where(User.username == username).exists():
-        raise ValueError(f"User {username!r} already exists.")
-    return User.create(
-        username=username,
-        source=source,
-        password_hash=hash_password(password, rounds) if password else None,
-        display_name=display_name or username,
-        email=email,
-        created_at=to_db(now),
-    )
+    other = look_alike(username)
+    if other is not None:
+        raise _taken(username, other)
+    password_hash = hash_password(password, rounds) if password else None
+    try:
+        with database.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
+            return User.create(
+                username=username,
+                username_key=key,
+                username_skeleton=skeleton(username),
+                source=source,
+                password_hash=password_hash,
+                display_name=display_name or username,
+                email=email,
+                created_at=to_db(now),
+            )
+    except peewee.IntegrityError:
+        other = look_alike(username)
+        if other is None:
+            raise
+        raise _taken(username, other) from None
+
+
+def rename_user(user: User, new_name: str) -> None:
+    """Give the user another name under the same rule (how a look-alike left by m002 is resolved)."""
+    key = check_username(new_name)
+    other = look_alike(new_name, exclude=user.id)
+    if other is not None:
+        raise _taken(new_name, other)
+    changed = {"username": new_name, "username_key": key, "username_skeleton": skeleton(new_name)}
+    if user.display_name == user.username:
+        changed["display_name"] = new_name
+    try:
+        with database.atomic():
+            User.update(**changed).where(User.id == user.id).execute()
+    except peewee.IntegrityError:
+        raise UsernameError(f"The username {new_name!r} was taken meanwhile.") from None
+    for name, value in changed.items():
+        setattr(user, name, value)
 
 
 def ensure_role(name: str, permissions: list[str] | tuple[str, ...] = (), description: str = "") -> Role:

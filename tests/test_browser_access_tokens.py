@@ -41,7 +41,10 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(module_host, module_server):
-    harness = module_host(plugins=["pat_auth"])
+    # releases_api registers release#create and template#create, the scopes the screenshots show
+    harness = module_host(
+        plugins=["pat_auth", "releases_api"], settings={"releases_api": {"run_worker": False}}
+    )
     alice = harness.user(
         "alice", ["login", "release#create", "template#create", "reports#view", "runner#registration"]
     )

@@ -80,7 +80,7 @@ def test_hook_register_permissions_known_at_startup_and_grantable(make_host):
     listed = harness.call("GET", "/api/v1/global-permissions", as_user=alice).json
     assert "notes#write" in listed
     assert "notes#read" not in listed
-    assert "release#create" in listed
+    assert "risk_profile#edit" in listed
 
     granted = harness.cli("roles", "create", "note-writers", "--permission", "notes#write")
     assert granted.returncode == 0, granted.stderr
@@ -157,19 +157,19 @@ def test_hook_validate_actor_sees_the_chains_actor_and_request(make_host):
 
 def test_hook_permission_allowed_veto_rule(make_host):
     harness = make_host(plugins=[P + "hooks_permissions", ROUTES])
-    mallory = harness.user("mallory", ["release#create"])
+    mallory = harness.user("mallory", ["risk_profile#edit"])
     root = harness.user("root", roles=(ADMIN,))
-    alice = harness.user("alice", ["release#create"])
+    alice = harness.user("alice", ["risk_profile#edit"])
     nobody = harness.user("nobody")
 
     # any False denies: the sample's veto beats the role's allow, even the admin role's
     vetoed = harness.call("POST", "/api/v1/hooks/releases", as_user=mallory)
     assert vetoed.status_code == 403
-    assert vetoed.json["message"] == "Permission release#create is not granted to you."
+    assert vetoed.json["message"] == "Permission risk_profile#edit is not granted to you."
     harness.set_permissions(mallory, [ADMIN])
     assert harness.call("POST", "/api/v1/hooks/releases", as_user=mallory).status_code == 403
     profile = harness.call("GET", "/api/v1/profile", as_user=mallory).json
-    assert "release#create" not in profile["permissions"]
+    assert "risk_profile#edit" not in profile["permissions"]
     # else any True allows: the role (built-in) or the sample (on one object)
     assert harness.call("POST", "/api/v1/hooks/releases", as_user=alice).status_code == 201
     assert harness.call("POST", "/api/v1/hooks/releases", as_user=root).status_code == 201
@@ -235,7 +235,7 @@ def test_hook_credential_info_describes_the_callers_credential(make_host):
 
 def test_hook_credential_info_answered_by_pat_auth(make_host):
     harness = make_host(plugins=["pat_auth", P + "hooks_actor"])
-    owner = harness.user("owner", ["release#create"])
+    owner = harness.user("owner", ["risk_profile#edit"])
     harness.token(owner, "ci token")
     listed = harness.call("GET", "/api/v1/personal-access-tokens", as_user=owner)
     assert listed.status_code == 200, listed.text

@@ -24,6 +24,7 @@ def exercised(make_host):
     assert harness.call("GET", "/api/v1/reduced", headers=basic_auth("nobody", "x")).status_code == 401
     assert host.settings("tests.sample_plugins.hooks_reduced").greeting == "hello"
     assert host.redact("a reduced-secret-42 here") == "a ******** here"
+    assert host.credential_status("reduced-secret-1")["id"] == "reduced-1"
     assert host.credential_info("reduced-1") == {"id": "reduced-1", "issuer": "reduced"}
     with harness.db():
         actor = actor_for(find_user(root.username), via="password")

@@ -106,7 +106,7 @@ def test_unknown_scheme_is_refused_as_not_accepted(harness):
 def test_unknown_route_is_404_json_under_api_and_html_elsewhere(harness):
     api = harness.call("GET", "/api/v1/nothing-here")
     assert api.status_code == 404
-    assert api.json == {"error": "Not Found", "message": "Not Found"}
+    assert api.json == {"error": "Not Found", "message": "Nothing is at this address."}
     page = harness.call("GET", "/nothing-here", headers={"Accept": "text/html"})
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")

@@ -30,7 +30,7 @@ def build(tmp_path, plugins):
         ("host_own_options", "route /api/v1/own-options declares no permission for OPTIONS"),
         ("host_duplicate_route", "route /api/v1/health is registered twice: by 'host.builtin.health' and by"),
         ("host_unknown_hook", "implements a hook that does not exist"),
-        ("host_duplicate_permission", "permission 'release#create' is registered twice"),
+        ("host_duplicate_permission", "permission 'risk_profile#edit' is registered twice"),
         ("host_unknown_permission", "requires unknown permission 'relase#view'"),
         ("host_broken_import", "could not be imported: ImportError: a dependency of this plugin is missing"),
     ],

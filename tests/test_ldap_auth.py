@@ -160,3 +160,12 @@ def test_unreachable_directory_refuses_without_crashing(make_host):
 def test_configuration_mistakes_stop_the_startup(make_host, settings, named):
     with pytest.raises(StartupError, match=named):
         make_host(plugins=["ldap_auth"], settings={"ldap_auth": settings})
+
+
+@pytest.mark.parametrize("local", ["Lara", "1ara"])
+def test_no_second_account_for_a_directory_name_that_looks_like_a_local_one(harness, slapd, local):
+    """The host's username rule holds for LDAP provisioning too: `lara` is `Lara`, and looks like `1ara`."""
+    harness.user(local)
+    assert login(harness, "lara", slapd.people["lara"]).status_code == 401
+    with harness.db():
+        assert User.select().where(User.source == "ldap").count() == 0

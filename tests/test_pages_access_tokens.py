@@ -21,7 +21,7 @@ def harness(make_host):
 
 @pytest.fixture
 def alice(harness):
-    return harness.user("alice", ["login", "release#create", "reports#view", "echo#read"])
+    return harness.user("alice", ["login", "reports#view", "runner#registration", "echo#read"])
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_the_page_offers_the_products_expirations_and_the_users_global_permissio
     assert [(value, seconds) for value, seconds, _, _ in options(html)][0] == ("7d", str(7 * 86400))
     assert [value for value, _, selected, _ in options(html) if selected] == ["30d"]
     boxes = re.findall(r'name="globalPermissions" value="([^"]+)"', html)
-    assert boxes == ["login", "release#create", "reports#view"], "held global permissions only"
+    assert boxes == ["login", "reports#view", "runner#registration"], "held global permissions only"
     assert harness.host.permissions["reports#view"].description in html
     for control in ("token-name", "token-expiration"):
         assert f'<label for="{control}">' in html

@@ -346,6 +346,8 @@ def test_credential_info_describes_a_live_token(harness):
         "username": "alice",
         "name": "ci",
         "kind": "personal-access-token",
+        "state": "active",
+        "expiresAt": made["expiresAt"],
     }
     hook = harness.host.pm.hook.credential_info
     with harness.db():

@@ -82,7 +82,7 @@ def test_selected_permissions_token_never_exceeds_its_owner(harness):
     alice = harness.user("alice", ["reports#view", "runner#registration"])
     secret = harness.token(alice, permissions=["reports#view", "runner#registration"])
     assert harness.call("GET", REPORTS, token=secret).status_code == 200
-    harness.set_permissions(alice, ["runner#registration", "template#create"])
+    harness.set_permissions(alice, ["runner#registration", "global_variables#edit"])
     assert harness.call("GET", REPORTS, token=secret).status_code == 403
     assert harness.call("GET", RUNNERS, token=secret).status_code == 200
     assert harness.call("GET", TEMPLATES, token=secret).status_code == 403

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from host import AUTHENTICATED, PUBLIC
-from host.config import DEFAULT_PLUGINS
+from host.config import load_config
 from host.testing import PROJECT_ROOT
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -31,7 +31,7 @@ def mounted(app) -> Iterator[tuple[str, str]]:
 
 
 def test_openapi_lists_every_api_route_of_every_loaded_plugin_and_nothing_else(make_host):
-    harness = make_host(plugins=list(DEFAULT_PLUGINS))
+    harness = make_host(plugins=load_config(PROJECT_ROOT / "conf" / "host.toml").enabled_plugins)
     result = harness.call("GET", "/api/v1/openapi.json")
     assert result.status_code == 200
     document = result.json

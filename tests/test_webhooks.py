@@ -530,10 +530,10 @@ def test_session_saves_through_the_api_only_with_the_csrf_token(make_host):
 def test_pages_never_show_a_secret(make_host):
     from host.testing_browser import PageSession
 
-    harness = make_host(plugins=["webhooks"])
+    harness = make_host(plugins=["pat_auth", "webhooks"])
     admin = harness.user("root", roles=("admin",))
     secrets = {
-        "token": "rpa_NotARealTokenButSecret0123456789abcdef",
+        "token": harness.token(harness.user("ci"), "webhook caller"),
         "hmac": "gh-webhook-secret-7f3a",
         "password": "basic-pw-8u2k",
     }

@@ -73,8 +73,8 @@ def test_the_migration_caps_retention_and_drops_bodies_of_refusals_kept_before(m
     with harness.db():
         WebhookEndpoint.update(request_retention=100000).execute()
         WebhookRequest.update(body='{"n": 1}').where(WebhookRequest.outcome == "method_not_allowed").execute()
-        AppliedMigration.delete().where(AppliedMigration.name == "m002_cap_request_retention").execute()
-    assert harness.host.migrate() == ["webhooks:m002_cap_request_retention"]
+        AppliedMigration.delete().where(AppliedMigration.name == "m003_cap_request_retention").execute()
+    assert harness.host.migrate() == ["webhooks:m003_cap_request_retention"]
     assert harness.call("GET", f"{ENDPOINTS}/{made['id']}", as_user=admin).json["requestRetention"] == 1000
     kept = harness.call("GET", f"{ENDPOINTS}/{made['id']}/requests", as_user=admin).json
     assert [(r["outcome"], r["body"]) for r in kept] == [

@@ -86,8 +86,8 @@ def test_the_deliveries_table_is_added_to_a_database_of_the_previous_schema(make
     ).json
     with harness.db():
         harness.host.database.drop_tables([WebhookDelivery])
-        AppliedMigration.delete().where(AppliedMigration.name == "m003_signed_deliveries").execute()
-    assert harness.host.migrate() == ["webhooks:m003_signed_deliveries"]
+        AppliedMigration.delete().where(AppliedMigration.name == "m004_signed_deliveries").execute()
+    assert harness.host.migrate() == ["webhooks:m004_signed_deliveries"]
     assert harness.call("GET", f"{ENDPOINTS}/{made['id']}", as_user=admin).json["path"] == "gh"
     assert harness.call("POST", "/webhooks/gh", body=b"{}", headers=signed(b"{}", "x")).status_code == 200
     assert harness.call("POST", "/webhooks/gh", body=b"{}", headers=signed(b"{}", "x")).status_code == 409

@@ -20,6 +20,7 @@ from host.credentials import presented
 from host.crypto import same
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
+from host.limits import TooManyAttempts
 from host.migrations import Migration, create_tables
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
@@ -131,9 +132,15 @@ class Login:
         try:
             if not username or not password:
                 raise AuthenticationFailed(INVALID_LOGIN)
-            user = verify_login(self.host, username, password)
+            user = verify_login(self.host, username, password, req)
         except AuthenticationFailed:
             self._show(req, resp, next_path=next_path, username=username, error=INVALID_LOGIN)
+            return
+        except TooManyAttempts as exc:
+            resp.set_header("Retry-After", str(exc.seconds))
+            self._show(
+                req, resp, next_path=next_path, username=username, error=exc.message, status=falcon.HTTP_429
+            )
             return
         if not self.host.allowed(users.actor_for(user, via="session"), sessions.LOGIN_PERMISSION):
             self._show(req, resp, next_path=next_path, username=username, error=NO_LOGIN_PERMISSION)

@@ -5,29 +5,44 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 import falcon
 import peewee
 
-from host import users
+from host import accounts, limits, users
 from host.actors import USER_SOURCES, Actor
+from host.builtin.username_keys import m002_username_keys
 from host.credentials import presented
 from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.migrations import Migration
-from host.passwords import PasswordError, check_password, hash_password
+from host.passwords import PasswordError, check_password
 from host.permissions import ADMIN, PRODUCT_PERMISSIONS
+from host.responses import unsafe_text
 from host.routes import AUTHENTICATED, Route
 from host.users import INVALID_LOGIN
 
 
-def verify_login(host, username: str, password: str) -> users.User:
-    """Ask every password authenticator; refuse unknown or disabled users the same way."""
-    if "\x00" in username or "\x00" in password:
+def verify_login(host, username: str, password: str, req: falcon.Request) -> users.User:
+    """Ask every password authenticator; refuse unknown or disabled users the same way.
+
+    The client's failure counters are read first: over a limit, the answer is 429 and no
+    authenticator (bcrypt, a directory bind) runs. Each refusal counts; a success clears the
+    counter of its address + account, never the address's own.
+    """
+    if unsafe_text(username) or unsafe_text(password):
         raise AuthenticationFailed(INVALID_LOGIN)  # PostgreSQL cannot even compare such text
-    user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
-    if user is None or not user.enabled:
-        raise AuthenticationFailed(INVALID_LOGIN)
+    attempts = limits.check_attempts(host, req, username)
+    try:
+        user = host.pm.hook.authenticate_password(host=host, username=username, password=password)
+        if user is None or not user.enabled:
+            raise AuthenticationFailed(INVALID_LOGIN)
+    except AuthenticationFailed:
+        limits.record_failure(host, attempts)
+        raise
+    if attempts.account_failures and attempts.account is not None:
+        limits.forget(host, attempts.address, attempts.account)
     return user
 
 
@@ -48,16 +63,20 @@ def _m001_users(db: peewee.Database) -> None:
 
 @hookimpl
 def register_migrations(host):
-    return [Migration("m001_users_and_roles", _m001_users)]
+    return [
+        Migration("m001_users_and_roles", _m001_users),
+        Migration("m002_username_keys", m002_username_keys),
+    ]
 
 
 @hookimpl(trylast=True)
 def authenticate_password(host, username, password):
+    """Last in the chain, so no one vouched: one bcrypt of the configured cost whoever the user
+    is (unknown, of another source, or internal), so timing does not tell which."""
     user = users.find_user(username)
-    if user is not None and user.source != users.INTERNAL:
-        return None
+    internal = user is not None and user.source == users.INTERNAL
     rounds = host.config.bcrypt_rounds
-    if not check_password(password, user.password_hash if user else None, rounds):
+    if not check_password(password, user.password_hash if internal else None, rounds):
         raise AuthenticationFailed(INVALID_LOGIN)
     return user
 
@@ -67,7 +86,7 @@ def actor_from_request(host, req):
     credentials = presented(req).basic
     if credentials is None:
         return None
-    return users.actor_for(verify_login(host, *credentials), via="password")
+    return users.actor_for(verify_login(host, *credentials, req), via="password")
 
 
 @hookimpl
@@ -95,16 +114,30 @@ class Profile:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """What this credential may do, not what its owner may: a token limited to `login` is not
+        `admin` even when its owner is; `credential` names the token (None for a password)."""
         actor = req.context.actor
-        held = users.actor_permissions(actor)
         effective = [p for p in self.host.permissions if self.host.allowed(actor, p)]
         resp.media = {
             "username": actor.username,
             "fullName": actor.display_name,
             "source": actor.source,
             "authenticatedBy": actor.via,
-            "admin": ADMIN in held,
+            "admin": self.host.allowed(actor, ADMIN),
             "permissions": sorted(effective),
+            "credential": self._credential(actor),
+        }
+
+    def _credential(self, actor: Actor) -> dict | None:
+        if actor.credential_id is None:
+            return None
+        info = self.host.pm.hook.credential_info(host=self.host, credential_id=actor.credential_id) or {}
+        return {
+            "id": actor.credential_id,
+            "kind": info.get("kind"),
+            "name": info.get("name"),
+            "expiresAt": info.get("expiresAt"),
+            "permissions": None if actor.scope is None else sorted(actor.scope),
         }
 
 
@@ -116,19 +149,71 @@ def register_routes(host):
     ]
 
 
+def _fail(message: str) -> SystemExit:
+    return SystemExit(f"release-host: {message}")
+
+
 def _read_password(args: argparse.Namespace) -> str | None:
-    if getattr(args, "password_env", None):
-        return os.environ[args.password_env]
+    name = getattr(args, "password_env", None)
+    if name:
+        if name not in os.environ:
+            raise _fail(f"environment variable {name} (--password-env) is not set")
+        return os.environ[name]
     if getattr(args, "password", False):
-        return getpass.getpass("Password: ")
+        if not sys.stdin.isatty():  # getpass would warn, then read the password with echo
+            raise _fail("--password asks on a terminal and there is none here: use --password-env NAME")
+        try:
+            return getpass.getpass("Password: ")
+        except EOFError:
+            raise _fail("no password typed (the input ended)") from None
     return None
 
 
 def _find(username: str) -> users.User:
-    user = users.User.get_or_none(users.User.username == username)
+    user = users.find_user(username)
     if user is None:
-        raise SystemExit(f"release-host: no user {username!r}")
+        raise _fail(f"no user {username!r}")
     return user
+
+
+def _role(name: str) -> users.Role:
+    """An existing role: a typo must not create a new, empty one."""
+    role = users.Role.get_or_none(users.Role.name == name)
+    if role is None:
+        raise _fail(f"no role {name!r}; create it first with `release-host roles create {name}`")
+    return role
+
+
+def _create(host, args: argparse.Namespace) -> None:
+    roles = [_role(name) for name in args.role or []]
+    password = _read_password(args)
+    try:
+        with host.database.atomic():
+            user = users.create_user(
+                args.username,
+                now=host.now(),
+                password=password,
+                rounds=host.config.bcrypt_rounds,
+                source=args.source,
+            )
+            for role in roles:
+                users.grant_role(user, role)
+    except (ValueError, PasswordError) as exc:
+        raise _fail(str(exc)) from None
+    print(f"created user {user.username} ({user.source})")
+
+
+def _set_password(host, user: users.User, args: argparse.Namespace) -> None:
+    if user.source != users.INTERNAL:
+        raise _fail(f"user {user.username!r} is a {user.source} user: their password is not kept here")
+    password = _read_password(args)
+    if not password:
+        raise _fail("give --password (prompt) or --password-env NAME")
+    try:
+        accounts.set_password(host, user, password)
+    except PasswordError as exc:
+        raise _fail(str(exc)) from None
+    print(f"password set for {user.username}; their browser sessions have ended")
 
 
 def cmd_users(host, args: argparse.Namespace) -> int:
@@ -136,44 +221,35 @@ def cmd_users(host, args: argparse.Namespace) -> int:
     if action == "list":
         for user in users.User.select().order_by(users.User.username):
             state = "enabled" if user.enabled else "disabled"
+            if user.username_key is None:
+                state += " (looks like an older user: rename it to enable it)"
             print(f"{user.username}\t{user.source}\t{state}\t{','.join(users.roles_of(user))}")
         return 0
     if action == "create":
-        try:
-            user = users.create_user(
-                args.username,
-                now=host.now(),
-                password=_read_password(args),
-                rounds=host.config.bcrypt_rounds,
-                source=args.source,
-            )
-        except (ValueError, PasswordError) as exc:
-            raise SystemExit(f"release-host: {exc}") from None
-        for role in args.role or []:
-            users.grant_role(user, users.ensure_role(role))
-        print(f"created user {user.username} ({user.source})")
+        _create(host, args)
         return 0
     user = _find(args.username)
     if action in ("disable", "enable"):
-        user.enabled = action == "enable"
-        user.save()
+        try:
+            accounts.set_enabled(host, user, action == "enable")
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
         print(f"{action}d user {user.username}")
     elif action == "grant":
-        users.grant_role(user, users.ensure_role(args.role))
+        users.grant_role(user, _role(args.role))
         print(f"granted role {args.role} to {user.username}")
     elif action == "revoke":
-        users.revoke_role(user, users.ensure_role(args.role))
+        accounts.revoke_role(host, user, _role(args.role))
         print(f"revoked role {args.role} from {user.username}")
     elif action == "set-password":
-        password = _read_password(args)
-        if not password:
-            raise SystemExit("release-host: give --password (prompt) or --password-env NAME")
+        _set_password(host, user, args)
+    elif action == "rename":
+        old = user.username
         try:
-            user.password_hash = hash_password(password, host.config.bcrypt_rounds)
-        except PasswordError as exc:
-            raise SystemExit(f"release-host: {exc}") from None
-        user.save()
-        print(f"password set for {user.username}")
+            users.rename_user(user, args.new_name)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        print(f"renamed user {old} to {user.username}")
     return 0
 
 
@@ -181,7 +257,7 @@ def cmd_roles(host, args: argparse.Namespace) -> int:
     if args.roles_action == "create":
         unknown = [p for p in args.permission or [] if p not in host.permissions]
         if unknown:
-            raise SystemExit(f"release-host: unknown permission(s): {', '.join(unknown)}")
+            raise _fail(f"unknown permission(s): {', '.join(unknown)}")
         users.ensure_role(args.name, args.permission or [], args.description)
         print(f"role {args.name}: {', '.join(args.permission or []) or 'no permissions'}")
     else:
@@ -207,6 +283,9 @@ def register_commands(host, subparsers):
         g = sub.add_parser(name, help=f"{name} a role")
         g.add_argument("username")
         g.add_argument("role")
+    rename = sub.add_parser("rename", help="give a user another name (roles and tokens stay)")
+    rename.add_argument("username")
+    rename.add_argument("new_name")
     setpw = sub.add_parser("set-password", help="set an internal user's password")
     setpw.add_argument("username")
     setpw.add_argument("--password", action="store_true", help="prompt for a password")

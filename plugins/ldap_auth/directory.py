@@ -12,10 +12,18 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from ldap3 import BASE, SIMPLE, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPException
-from ldap3.utils.conv import escape_filter_chars
-from ldap3.utils.dn import escape_rdn
+from host import StartupError
+
+try:
+    from ldap3 import BASE, SIMPLE, SUBTREE, Connection, Server, Tls
+    from ldap3.core.exceptions import LDAPException
+    from ldap3.utils.conv import escape_filter_chars
+    from ldap3.utils.dn import escape_rdn
+except ImportError:  # an optional dependency: the `ldap` extra
+    raise StartupError(
+        "plugin 'ldap_auth' needs the ldap3 library, which is not installed: "
+        "python3 -m pip install 'release-host[ldap]'"
+    ) from None
 
 from plugins.ldap_auth.settings import PLACEHOLDER, LdapSettings
 
@@ -104,6 +112,7 @@ class Directory:
         if service is None:
             raise DirectoryUnavailable("the service account (bind_dn) was refused")
         try:
+            assert s.search_filter is not None  # load_settings requires it in search mode
             query = s.search_filter.replace(PLACEHOLDER, escape_filter_chars(username))
             service.search(
                 s.search_base, query, search_scope=SUBTREE, attributes=self._attributes(), size_limit=2
@@ -132,6 +141,7 @@ class Directory:
                 return None
             conn.unbind()
             return self._entry(dn, attributes)
+        assert s.user_dn_template is not None  # not search mode
         dn = s.user_dn_template.replace(PLACEHOLDER, escape_rdn(username))
         conn = self._bind(dn, password)
         if conn is None:

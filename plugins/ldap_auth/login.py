@@ -7,7 +7,6 @@ also say None, so the built-in check answers with the same message as for any un
 from __future__ import annotations
 
 import logging
-import unicodedata
 
 import peewee
 
@@ -17,30 +16,24 @@ from host import (
     AuthenticationFailed,
     Host,
     User,
+    UsernameError,
+    check_username,
     create_user,
     ensure_role,
     find_user,
     grant_role,
+    username_key,
 )
 from plugins.ldap_auth.directory import Directory, DirectoryUnavailable, Entry
 from plugins.ldap_auth.settings import LdapSettings
 
 log = logging.getLogger("release_host.ldap_auth")
-MAX_USERNAME = 150
-
-
-def plausible(username: str) -> bool:
-    """What `create_user` would accept; anything else never reaches the directory."""
-    return (
-        0 < len(username) <= MAX_USERNAME
-        and ":" not in username
-        and username == username.strip()
-        and not any(unicodedata.category(ch).startswith("C") for ch in username)
-    )
 
 
 def authenticate(host: Host, username: str, password: str) -> User | None:
-    if not plausible(username):
+    try:
+        check_username(username)  # a name the host would refuse never reaches the directory
+    except UsernameError:
         return None
     user = find_user(username)
     if user is not None and user.source != LDAP:
@@ -62,7 +55,11 @@ def authenticate(host: Host, username: str, password: str) -> User | None:
         if user is not None:
             raise AuthenticationFailed(INVALID_LOGIN)
         return None
-    canonical = entry.username if entry.username and entry.username.lower() == username.lower() else username
+    canonical = (
+        entry.username
+        if entry.username and username_key(entry.username) == username_key(username)
+        else username
+    )
     if canonical != username:
         user = find_user(canonical)
         if user is not None and user.source != LDAP:
@@ -86,9 +83,12 @@ def provision(host: Host, username: str, entry: Entry, settings: LdapSettings) -
             )
             for role in settings.default_roles:
                 grant_role(user, ensure_role(role))
-    except (ValueError, peewee.IntegrityError):
-        user = find_user(username)
-        return user if user is not None and user.source == LDAP else None
+    except (ValueError, peewee.IntegrityError) as exc:
+        existing = find_user(username)
+        if existing is not None and existing.source == LDAP:
+            return existing  # another worker provisioned it first
+        log.warning("no local account for LDAP user %r: %s", username, exc)
+        return None
     log.info("created local account %s for an LDAP user", username)
     return user
 

@@ -13,7 +13,7 @@ PLACEHOLDER = "{username}"
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
 
 
-class LdapSettings(PluginSettings):
+class LdapSettings(PluginSettings, frozen=True):  # frozen restated for type checkers (msgspec inherits it)
     url: str = ""
     user_dn_template: str | None = None
     search_base: str | None = None

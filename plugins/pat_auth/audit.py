@@ -1,7 +1,8 @@
 """The audit trail: one table row and one host event per thing that happened to a token.
 
 Every record names the token by id or hint; the secret is never passed in, so it cannot end
-up in the table, an event payload or a log line.
+up in the table, an event payload or a log line. Refusals are the exception to "one row each":
+anyone can send them, so they are aggregated per address, reason and minute (`refused`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from host import Actor, Host, iso, to_db
+import peewee
+
+from host import Actor, Host, database, iso, to_db
 from plugins.pat_auth.models import PatAuditRecord
 
 log = logging.getLogger("release_host.pat_auth")
@@ -17,6 +20,7 @@ log = logging.getLogger("release_host.pat_auth")
 CREATED = "created"
 DELETED = "deleted"
 REFUSED = "refused"
+MAX_SAMPLES = 5
 
 
 def record(
@@ -66,8 +70,85 @@ def record(
     return payload
 
 
-def emit(host: Host, action: str, payload: dict[str, Any], actor: Actor | None = None) -> None:
-    """Log a line and tell other plugins (`pat.created`, `pat.deleted`, `pat.refused`)."""
+_R = PatAuditRecord
+
+
+def _aggregate(row: dict[str, Any]) -> peewee.Insert:
+    """Insert the minute's row, or add one to its count (and a sample, while there are few)."""
+    more_samples = _R.samples.concat(",").concat(peewee.EXCLUDED.hint)
+    return (
+        _R.insert(**row)
+        .on_conflict(
+            conflict_target=[_R.aggregate_key],
+            update={
+                _R.count: _R.count + 1,
+                _R.last_at: peewee.EXCLUDED.last_at,
+                _R.samples: peewee.Case(None, [(_R.count < MAX_SAMPLES, more_samples)], _R.samples),
+            },
+        )
+        .returning(_R.count)
+    )
+
+
+def refused(
+    host: Host,
+    *,
+    reason: str,
+    detail: str,
+    hint: str,
+    ip: str | None,
+    token_id: int | None = None,
+    user_id: int | None = None,
+    username: str | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Count a refusal in its minute's row (one upsert); return the event payload and the count
+    so far in that row (1: the row is new, which is when the refusal is logged)."""
+    at = host.now()
+    minute = at.strftime("%Y-%m-%dT%H:%MZ")
+    key = f"{reason}|{detail}|{token_id or ''}|{ip or ''}|{minute}"
+    query = _aggregate(
+        {
+            "at": to_db(at),
+            "last_at": to_db(at),
+            "action": REFUSED,
+            "reason": reason,
+            "detail": detail,
+            "token_id": token_id,
+            "hint": hint,
+            "user_id": user_id,
+            "username": username,
+            "ip": ip,
+            "count": 1,
+            "samples": hint,
+            "aggregate_key": key,
+        }
+    )
+    count = database.execute_sql(*query.sql()).fetchone()[0]
+    payload = {
+        "tokenId": token_id,
+        "hint": hint,
+        "userId": user_id,
+        "username": username,
+        "by": None,
+        "ip": ip,
+        "at": iso(at),
+        "reason": reason,
+        "detail": detail,
+    }
+    return payload, count
+
+
+def emit(
+    host: Host, action: str, payload: dict[str, Any], actor: Actor | None = None, log_line: bool = True
+) -> None:
+    """Log a line (unless `log_line` is False: a refusal already logged this minute) and tell
+    other plugins (`pat.created`, `pat.deleted`, `pat.refused`)."""
+    if log_line:
+        _log(action, payload)
+    host.emit(f"pat.{action}", payload, actor=actor, source="pat_auth")
+
+
+def _log(action: str, payload: dict[str, Any]) -> None:
     level = logging.WARNING if action == REFUSED else logging.INFO
     log.log(
         level,
@@ -80,7 +161,6 @@ def emit(host: Host, action: str, payload: dict[str, Any], actor: Actor | None =
         payload.get("ip"),
         f" reason={payload.get('reason')} detail={payload.get('detail')}" if action == REFUSED else "",
     )
-    host.emit(f"pat.{action}", payload, actor=actor, source="pat_auth")
 
 
 def recent(limit: int, username: str | None = None, offset: int = 0) -> list[PatAuditRecord]:
@@ -105,4 +185,7 @@ def record_json(row: PatAuditRecord) -> dict[str, Any]:
         "username": row.username,
         "by": row.actor,
         "ip": row.ip,
+        "count": row.count,
+        "lastAt": iso(row.last_at or row.at),
+        "samples": row.samples.split(",") if row.samples else [],
     }

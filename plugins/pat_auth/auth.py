@@ -4,11 +4,16 @@ This runs on every token request, so it avoids what is slow: no bcrypt, no peewe
 building (the SQL is built once per database), no write unless `last_used_at` is a minute old.
 Nothing about token validity is cached in the process, so a deletion or a disabled owner is
 seen by every worker on its next request.
+
+A well-formed token that is refused (unknown, deleted, expired…) counts as a failed attempt
+toward the host's per-address limit (`check_attempts`), and is audited in an aggregated row:
+once the address is over its limit the answer is 429, with no lookup and no write.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -23,9 +28,14 @@ from host import (
     Host,
     PreparedQuery,
     User,
+    check_attempts,
+    check_known_block,
+    client_address,
     from_db,
     presented_credentials,
+    record_failure,
     to_db,
+    write_transaction,
 )
 from plugins.pat_auth import audit, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
@@ -81,33 +91,29 @@ def presented_token(req: falcon.Request) -> str | None:
 
 def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     """The owner acting through this token, or `AuthenticationFailed` (401) saying expired or invalid."""
-    ip = req.remote_addr
+    ip = client_address(host, req)
     shape = tokens.shape(secret)
     if shape is not tokens.Shape.OK:
-        _refuse(
-            host,
-            INVALID,
-            shape.value,
-            ip,
-            hint=tokens.hint(secret) if shape is tokens.Shape.BAD_CHECKSUM else None,
-            persist=False,
+        _refuse_offline(
+            host, shape.value, ip, tokens.hint(secret) if shape is tokens.Shape.BAD_CHECKSUM else None
         )
+    check_known_block(host, req)  # a block this worker already read: no lookup at all
     hint = tokens.hint(secret)
     row = _LOOKUP.first((host.secrets.digest(secret, tokens.DIGEST_PURPOSE),))
     if row is None:
-        _refuse(host, INVALID, "unknown", ip, hint=hint)
+        _refuse(host, req, INVALID, "unknown", hint=hint)
     token_id, user_id, scope, expires_at, deleted_at, last_used_at, username, source, enabled, name = row
     who = {"hint": hint, "token_id": token_id, "user_id": user_id, "username": username}
     if deleted_at is not None:
-        _refuse(host, INVALID, "deleted", ip, **who)
+        _refuse(host, req, INVALID, "deleted", **who)
     if not enabled:
-        _refuse(host, OWNER_DISABLED, "owner-disabled", ip, **who)
+        _refuse(host, req, OWNER_DISABLED, "owner-disabled", **who)
     if source == EXTERNAL:
-        _refuse(host, INVALID, "owner-external", ip, **who)
+        _refuse(host, req, INVALID, "owner-external", **who)
     now = host.now()
     expires = from_db(expires_at)
     if expires is not None and expires <= now:
-        _refuse(host, EXPIRED, "expired", ip, **who)
+        _refuse(host, req, EXPIRED, "expired", **who)
     last_used = from_db(last_used_at)
     if last_used is None or now - last_used >= TOUCH_INTERVAL:
         _touch(host, token_id, now, ip)
@@ -132,33 +138,61 @@ def _touch(host: Host, token_id: int, now: datetime, ip: str | None) -> None:
         log.warning("could not record the use of token %s: %s", token_id, type(exc).__name__)
 
 
+def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -> NoReturn:
+    """Malformed or bad checksum: no query, no row; one log line per address and kind a minute."""
+    payload = audit.record(
+        host, audit.REFUSED, reason=INVALID, detail=detail, hint=hint, ip=ip, persist=False
+    )
+    audit.emit(host, audit.REFUSED, payload, log_line=_first_this_minute(host, (ip, detail)))
+    raise AuthenticationFailed(MESSAGES[INVALID])
+
+
+_logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _first_this_minute(host: Host, key: tuple[str | None, str]) -> bool:
+    """Per worker and bounded in size: whether this key has not been logged in this minute yet."""
+    minute = host.now().strftime("%Y-%m-%dT%H:%M")
+    logged = _logged_offline.setdefault(host, {})
+    if logged.get(key) == minute:
+        return False
+    if len(logged) >= 10_000:
+        logged.clear()
+    logged[key] = minute
+    return True
+
+
 def _refuse(
     host: Host,
+    req: falcon.Request,
     reason: str,
     detail: str,
-    ip: str | None,
     *,
-    hint: str | None = None,
+    hint: str,
     token_id: int | None = None,
     user_id: int | None = None,
     username: str | None = None,
-    persist: bool = True,
 ) -> NoReturn:
-    """Audit the refusal, tell other plugins, and stop the request with 401 (even if auditing fails)."""
+    """Count the failure toward the address's limit (429 instead when it is already over: then
+    nothing is written), audit it in its aggregated row, and stop the request with 401 (even
+    when the database fails to count or audit it)."""
     try:
-        payload = audit.record(
-            host,
-            audit.REFUSED,
-            reason=reason,
-            detail=detail,
-            token_id=token_id,
-            hint=hint,
-            user_id=user_id,
-            username=username,
-            ip=ip,
-            persist=persist,
-        )
-        audit.emit(host, audit.REFUSED, payload)
+        attempts = check_attempts(host, req)
+        with write_transaction():
+            record_failure(host, attempts)
+            payload, count = audit.refused(
+                host,
+                reason=reason,
+                detail=detail,
+                hint=hint,
+                ip=client_address(host, req),
+                token_id=token_id,
+                user_id=user_id,
+                username=username,
+            )
+        audit.emit(host, audit.REFUSED, payload, log_line=count == 1)
     except peewee.DatabaseError as exc:
         log.warning("could not audit a refused token (%s): %s", detail, type(exc).__name__)
     raise AuthenticationFailed(MESSAGES[reason])

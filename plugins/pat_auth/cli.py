@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from host import Host, actor_for, find_user, iso
+from host import Host, actor_for, find_user, iso, number_argument
 from plugins.pat_auth import audit, store
+
+MAX_LIMIT = 100_000  # rows one command prints
 
 
 def _fail(message: str) -> SystemExit:
@@ -85,6 +87,7 @@ def cmd_audit(host: Host, args: argparse.Namespace) -> int:
                 str(found[key] if found[key] is not None else "-")
                 for key in ("at", "action", "reason", "detail", "tokenId", "hint", "username", "by", "ip")
             )
+            + f"\tcount={found['count']}"
         )
     return 0
 
@@ -112,12 +115,12 @@ def register(host: Host, subparsers: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("list", help="tokens that are not deleted, newest first")
     listing.add_argument("--user", help="only this user's tokens")
     listing.add_argument("--status", choices=store.STATUSES)
-    listing.add_argument("--limit", type=int, default=1000)
+    listing.add_argument("--limit", type=number_argument(1, MAX_LIMIT), default=1000)
     listing.set_defaults(handler=cmd_list)
     revoke = sub.add_parser("revoke", help="delete a token: refused from the next request on")
     revoke.add_argument("id", help="the token id shown by `tokens list`")
     revoke.set_defaults(handler=cmd_revoke)
     trail = sub.add_parser("audit", help="the audit trail, newest first")
     trail.add_argument("--user", help="only records about this user's tokens")
-    trail.add_argument("--limit", type=int, default=50)
+    trail.add_argument("--limit", type=number_argument(1, MAX_LIMIT), default=50)
     trail.set_defaults(handler=cmd_audit)

@@ -41,7 +41,10 @@ class PatAuditRecord(BaseModel):
 
     `action` is created / deleted / refused; a refusal has `reason` (expired, invalid,
     owner-disabled) and a `detail` for admins (malformed, bad-checksum, unknown, deleted, …)
-    that the caller is never told."""
+    that the caller is never told. Created and deleted are one row each. Refusals are
+    aggregated: one row per client address, reason, detail and token per minute
+    (`aggregate_key`), with `count` refusals from `at` to `last_at` and up to five `samples`
+    (hints, comma-separated), so guessing cannot make the table grow with each request."""
 
     at = peewee.DateTimeField(index=True)
     action = peewee.CharField(max_length=20)
@@ -53,6 +56,10 @@ class PatAuditRecord(BaseModel):
     username = peewee.CharField(max_length=150, null=True)
     actor = peewee.CharField(max_length=150, null=True)
     ip = peewee.CharField(max_length=45, null=True)
+    count = peewee.IntegerField(default=1)
+    samples = peewee.TextField(null=True)
+    last_at = peewee.DateTimeField(null=True)
+    aggregate_key = peewee.CharField(max_length=200, null=True, unique=True)
 
     class Meta:
         table_name = "pat_audit"

@@ -44,7 +44,7 @@ class Policy:
         return ", ".join(self.expirations)
 
 
-class PatSettings(PluginSettings):
+class PatSettings(PluginSettings, frozen=True):  # frozen restated for type checkers (msgspec inherits it)
     """`[plugins.pat_auth]` as typed (parsed once by the host, see `register_settings`)."""
 
     expirations: tuple[str, ...] = PRODUCT_EXPIRATIONS

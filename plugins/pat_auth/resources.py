@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
 
-from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body
+from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body, query_int
 from plugins.pat_auth import audit, store
 
+TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
 ADMIN_PERMISSION = "security#edit"
 TOKEN_REFUSAL = (
@@ -18,7 +20,7 @@ TOKEN_REFUSAL = (
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 1000
 
-_ERRORS: dict[int, tuple[type[falcon.HTTPError], str]] = {
+_ERRORS: dict[int, tuple[Callable[..., falcon.HTTPError], str]] = {
     400: (falcon.HTTPBadRequest, "Bad Request"),
     403: (falcon.HTTPForbidden, "Forbidden"),
     404: (falcon.HTTPNotFound, "Not Found"),
@@ -63,8 +65,8 @@ def requested_permissions(body: dict[str, Any]) -> Any:
 
 def paging(req: falcon.Request) -> tuple[int, int]:
     """`page` (from 0) and `resultsPerPage` (default 100) as offset and limit."""
-    page = req.get_param_as_int("page", min_value=0, max_value=MAX_PAGE, default=0)
-    size = req.get_param_as_int("resultsPerPage", min_value=1, max_value=MAX_PAGE_SIZE, default=100)
+    page = query_int(req, "page", 0, 0, MAX_PAGE)
+    size = query_int(req, "resultsPerPage", 100, 1, MAX_PAGE_SIZE)
     return page * size, size
 
 
@@ -176,11 +178,10 @@ class AdminAudit:
 
 
 def routes(host: Host) -> list[Route]:
-    base = "/api/v1/personal-access-tokens"
     admin = "/api/v1/admin/personal-access-tokens"
     return [
-        Route(base, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
-        Route(base + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
+        Route(TOKENS, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
+        Route(TOKENS + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
         Route(admin, AdminTokens(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/audit", AdminAudit(host), {"GET": ADMIN_PERMISSION}),
         Route(admin + "/{token_id}", AdminToken(host), {"DELETE": ADMIN_PERMISSION}),

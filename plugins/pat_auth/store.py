@@ -14,7 +14,7 @@ from typing import Any
 import peewee
 
 from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
-from plugins.pat_auth import audit, tokens
+from plugins.pat_auth import audit, status, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
 
@@ -265,12 +265,7 @@ def credential_info(host: Host, credential_id: Any) -> dict[str, Any] | None:
     if number is None:
         return None
     t = PersonalAccessToken
-    token = (
-        t.select(t, User.id, User.username)
-        .join(User)
-        .where((t.id == number) & t.deleted_at.is_null())
-        .first()
-    )
+    token = t.select(t, User).join(User).where((t.id == number) & t.deleted_at.is_null()).first()
     if token is None:
         return None
     return {
@@ -279,6 +274,8 @@ def credential_info(host: Host, credential_id: Any) -> dict[str, Any] | None:
         "username": token.user.username,
         "name": token.name,
         "kind": "personal-access-token",
+        "state": status.state_of(token, host.now())[0],
+        "expiresAt": iso(token.expires_at),
     }
 
 

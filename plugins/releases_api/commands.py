@@ -7,7 +7,7 @@ import dataclasses
 import signal
 from types import FrameType
 
-from host import Host
+from host import Host, number_argument
 from plugins.releases_api.settings import load_settings
 from plugins.releases_api.worker import Worker
 
@@ -43,6 +43,10 @@ def add_commands(host: Host, subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit when no task is queued or running anywhere (waits out the leases of dead workers)",
     )
-    parser.add_argument("--poll", type=float, help="seconds between looks at the queue when it is empty")
+    parser.add_argument(
+        "--poll",
+        type=number_argument(0.1, 3600, decimal=True),
+        help="seconds between looks at the queue when it is empty",
+    )
     parser.add_argument("--name", help="this worker's name in the queue (default host:pid:thread)")
     parser.set_defaults(handler=cmd_worker)

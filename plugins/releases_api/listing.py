@@ -16,7 +16,7 @@ from plugins.releases_api.vocabulary import OPEN_STATUSES, TEMPLATE
 
 
 def page_of(
-    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect, page: int, per_page: int
+    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect[Release], page: int, per_page: int
 ) -> list[Release]:
     query = query.order_by(Release.created_at, Release.id)
     if host.allowed(actor, permission):
@@ -35,16 +35,16 @@ def page_of(
     return found
 
 
-def open_releases() -> peewee.ModelSelect:
+def open_releases() -> peewee.ModelSelect[Release]:
     """Planned and active releases: what `GET /api/v1/releases` lists."""
     return Release.select().where(Release.status.in_(OPEN_STATUSES))
 
 
-def by_title(title: str) -> peewee.ModelSelect:
+def by_title(title: str) -> peewee.ModelSelect[Release]:
     return Release.select().where((Release.title == title) & (Release.status != TEMPLATE))
 
 
-def search(filters: Search) -> peewee.ModelSelect:
+def search(filters: Search) -> peewee.ModelSelect[Release]:
     query = Release.select().where(Release.status != TEMPLATE)
     if filters.statuses:
         query = query.where(Release.status.in_(sorted(filters.statuses)))
@@ -60,7 +60,7 @@ def search(filters: Search) -> peewee.ModelSelect:
     return releases
 
 
-def templates(title: str | None, tag: str | None) -> peewee.ModelSelect:
+def templates(title: str | None, tag: str | None) -> peewee.ModelSelect[Release]:
     query = Release.select().where(Release.status == TEMPLATE)
     if title:
         query = query.where(peewee.fn.LOWER(Release.title).contains(title.lower()))

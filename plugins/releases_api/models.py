@@ -50,6 +50,7 @@ class Release(BaseModel):
 class Phase(BaseModel):
     id = peewee.CharField(max_length=255, primary_key=True)
     release = peewee.ForeignKeyField(Release, on_delete="CASCADE", backref="phases")
+    release_id: str  # the column peewee adds for the foreign key (for type checkers)
     position = peewee.IntegerField()
     title = peewee.CharField(max_length=255)
     description = peewee.TextField(default="")
@@ -67,6 +68,8 @@ class Task(BaseModel):
     id = peewee.CharField(max_length=255, primary_key=True)
     release = peewee.ForeignKeyField(Release, on_delete="CASCADE", backref="tasks")
     phase = peewee.ForeignKeyField(Phase, on_delete="CASCADE", backref="tasks")
+    release_id: str  # the columns peewee adds for the foreign keys (for type checkers)
+    phase_id: str
     position = peewee.IntegerField()
     type = peewee.CharField(max_length=100)
     title = peewee.CharField(max_length=255)

@@ -1,4 +1,5 @@
-"""The product's object permissions on releases and templates that the host does not know yet."""
+"""The product's permissions on releases and templates: the global ones to create them, and those
+held on one release or template."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ TEMPLATE_EDIT = "template#edit"
 TEMPLATE_CREATE_RELEASE = "template#create_release"
 
 PERMISSIONS = [
+    Permission(CREATE, "Create releases"),
+    Permission(TEMPLATE_CREATE, "Create templates"),
     Permission(VIEW, "View releases", is_global=False),
     Permission(START, "Start releases", is_global=False),
     Permission(ABORT, "Abort releases", is_global=False),

@@ -68,7 +68,7 @@ class Resource:
 class ReleaseCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.open_releases(), page, per_page
             )
@@ -89,7 +89,7 @@ class ReleasesByTitle(Resource):
         if not title:
             raise bad_request("releaseTitle is required.")
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.by_title(title), page, per_page
             )
@@ -100,7 +100,7 @@ class ReleaseSearch(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             filters = schema.parse_search(optional_body(req))
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             found = listing.page_of(
                 self.host, req.context.actor, VIEW, listing.search(filters), page, per_page
             )
@@ -135,7 +135,7 @@ class ReleaseAbort(Resource):
 class TemplateCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
             query = listing.templates(req.get_param("title"), req.get_param("tag"))
             found = listing.page_of(self.host, req.context.actor, TEMPLATE_VIEW, query, page, per_page)
         resp.media = releases_json(found, full=self.full(req))
@@ -233,7 +233,7 @@ class TriggerCollection(Resource):
         if template_id:
             query = query.where(triggers.Trigger.template_id == template_id)
         with answers():
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
         resp.media = [triggers.trigger_json(t) for t in query.paginate(page + 1, per_page)]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -269,7 +269,7 @@ class TriggerExecutions(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():
             triggers.find(trigger_id)
-            page, per_page = schema.page_params(req.params)
+            page, per_page = schema.page_params(req)
         rows = (
             TriggerExecution.select()
             .where(TriggerExecution.trigger_id == trigger_id)

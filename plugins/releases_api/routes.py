@@ -17,7 +17,10 @@ from plugins.releases_api import resources as r
 from plugins.releases_api.ids import release_param, task_param
 from plugins.releases_api.openapi import OpenAPIDocument
 
-PAGING = (("page", "page number, from 0"), ("resultsPerPage", "1 to 100, default 100"))
+PAGING = (
+    ("page", "page number, from 0 to 1000000, in ASCII digits"),
+    ("resultsPerPage", "1 to 100, default 100"),
+)
 TRIGGER_ALSO = f"{p.CREATE} and {p.START}"
 TEMPLATE_USE = f"{p.TEMPLATE_CREATE_RELEASE} (or {p.TEMPLATE_VIEW}) on the template"
 

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import falcon
+
+from host import query_int
+from plugins.releases_api import limits
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Invalid
 from plugins.releases_api.vocabulary import (
@@ -136,21 +140,38 @@ def boolean(body: Mapping[str, Any], key: str, where: str = "", default: bool = 
     return value
 
 
-def string_list(body: Mapping[str, Any], key: str, where: str = "") -> list[str]:
+def string_list(
+    body: Mapping[str, Any],
+    key: str,
+    where: str = "",
+    max_items: int = limits.MAX_TAGS,
+    max_length: int = limits.MAX_TAG,
+) -> list[str]:
     value = body.get(key)
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Invalid(f"{where}{key} must be a list of strings.")
+    limits.count(value, max_items, f"{where}{key}")
+    if any(len(v) > max_length for v in value):
+        raise Invalid(f"{where}{key}: each entry must be at most {max_length} characters.")
     return list(value)
 
 
 def string_map(body: Mapping[str, Any], key: str, where: str = "") -> dict[str, str]:
+    """Such as HTTP headers: at most `MAX_HEADERS` names, each name and value of bounded length."""
     value = body.get(key)
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
         raise Invalid(f"{where}{key} must be an object whose values are strings.")
+    limits.count(list(value), limits.MAX_HEADERS, f"{where}{key}")
+    for name, item in value.items():
+        if len(name) > limits.MAX_HEADER_NAME or len(item) > limits.MAX_HEADER_VALUE:
+            raise Invalid(
+                f"{where}{key}: names may be at most {limits.MAX_HEADER_NAME} characters and values "
+                f"at most {limits.MAX_HEADER_VALUE}."
+            )
     return dict(value)
 
 
@@ -160,6 +181,7 @@ def json_object(body: Mapping[str, Any], key: str, where: str = "") -> dict[str,
         return {}
     if not isinstance(value, Mapping):
         raise Invalid(f"{where}{key} must be an object.")
+    limits.count(list(value), limits.MAX_VARIABLES, f"{where}{key}")
     return dict(value)
 
 
@@ -200,7 +222,7 @@ def run_as_username(body: Mapping[str, Any]) -> str | None | Keep:
 
 
 def _webhook(task: Mapping[str, Any], where: str) -> dict[str, Any]:
-    url = string(task, "url", where, required=True, allow_empty=False)
+    url = string(task, "url", where, required=True, allow_empty=False, max_length=limits.MAX_URL)
     if "${" not in url and not url.startswith(("http://", "https://")):
         raise Invalid(f"{where}url must be an http:// or https:// URL.")
     method = string(task, "method", where, default="GET").upper()
@@ -225,7 +247,7 @@ def _webhook(task: Mapping[str, Any], where: str) -> dict[str, Any]:
         "url": url,
         "method": method,
         "headers": string_map(task, "headers", where),
-        "body": string(task, "body", where),
+        "body": string(task, "body", where, max_length=limits.MAX_TASK_BODY),
         "expectedStatusCodes": list(expected),
         "timeoutSeconds": timeout,
         "authenticate": authenticate,
@@ -234,8 +256,10 @@ def _webhook(task: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 def _create_release(task: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {
-        "templateId": string(task, "templateId", where, required=True, allow_empty=False),
-        "newReleaseTitle": string(task, "newReleaseTitle", where, required=True, allow_empty=False),
+        "templateId": string(task, "templateId", where, required=True, allow_empty=False, max_length=MAX_ID),
+        "newReleaseTitle": string(
+            task, "newReleaseTitle", where, required=True, allow_empty=False, max_length=limits.MAX_TITLE
+        ),
         "startRelease": boolean(task, "startRelease", where),
         "templateVariables": json_object(task, "templateVariables", where),
     }
@@ -254,8 +278,8 @@ def parse_task(task: Any, where: str) -> TaskSpec:
         config = _create_release(task, where)
     return TaskSpec(
         type=kind,
-        title=string(task, "title", where, required=True, allow_empty=False, max_length=255),
-        description=string(task, "description", where),
+        title=string(task, "title", where, required=True, allow_empty=False, max_length=limits.MAX_TITLE),
+        description=string(task, "description", where, max_length=limits.MAX_DESCRIPTION),
         owner=optional_string(task, "owner", where, max_length=MAX_NAME),
         config=config,
         source_id=task["id"] if isinstance(task.get("id"), str) else None,
@@ -267,6 +291,7 @@ def parse_phases(value: Any) -> list[PhaseSpec]:
         return []
     if not isinstance(value, list):
         raise Invalid("phases must be a list.")
+    limits.count(value, limits.MAX_PHASES, "phases")
     phases = []
     for i, phase in enumerate(value):
         where = f"phases[{i}]."
@@ -275,10 +300,13 @@ def parse_phases(value: Any) -> list[PhaseSpec]:
         tasks = phase.get("tasks") or []
         if not isinstance(tasks, list):
             raise Invalid(f"{where}tasks must be a list.")
+        limits.count(tasks, limits.MAX_TASKS_PER_PHASE, f"{where}tasks")
         phases.append(
             PhaseSpec(
-                title=string(phase, "title", where, required=True, allow_empty=False, max_length=255),
-                description=string(phase, "description", where),
+                title=string(
+                    phase, "title", where, required=True, allow_empty=False, max_length=limits.MAX_TITLE
+                ),
+                description=string(phase, "description", where, max_length=limits.MAX_DESCRIPTION),
                 tasks=[parse_task(t, f"{where}tasks[{j}].") for j, t in enumerate(tasks)],
             )
         )
@@ -287,9 +315,9 @@ def parse_phases(value: Any) -> list[PhaseSpec]:
 
 def parse_plan(body: Mapping[str, Any]) -> PlanSpec:
     """A template (POST/PUT /api/v1/templates) or a release made directly (POST /api/v1/releases)."""
-    return PlanSpec(
-        title=string(body, "title", required=True, allow_empty=False, max_length=255),
-        description=string(body, "description"),
+    spec = PlanSpec(
+        title=string(body, "title", required=True, allow_empty=False, max_length=limits.MAX_TITLE),
+        description=string(body, "description", max_length=limits.MAX_DESCRIPTION),
         owner=optional_string(body, "owner", max_length=MAX_NAME),
         tags=string_list(body, "tags"),
         variables=variables_.normalize(body.get("variables")),
@@ -298,6 +326,8 @@ def parse_plan(body: Mapping[str, Any]) -> PlanSpec:
         due_date=date(body, "dueDate"),
         phases=parse_phases(body.get("phases")),
     )
+    limits.check_plan(spec)
+    return spec
 
 
 def parse_from_template(body: Mapping[str, Any]) -> FromTemplate:
@@ -309,7 +339,7 @@ def parse_from_template(body: Mapping[str, Any]) -> FromTemplate:
         raise Invalid("folderId: this server has only the folder Applications.")
     variables_.normalize(values)
     return FromTemplate(
-        title=string(body, "releaseTitle", required=True, allow_empty=False, max_length=255),
+        title=string(body, "releaseTitle", required=True, allow_empty=False, max_length=limits.MAX_TITLE),
         variables=dict(values or {}),
         auto_start=boolean(body, "autoStart"),
         owner=optional_string(body, "releaseOwner", max_length=MAX_NAME),
@@ -349,22 +379,7 @@ def parse_search(body: Mapping[str, Any]) -> Search:
     )
 
 
-def page_params(params: Mapping[str, Any]) -> tuple[int, int]:
+def page_params(req: falcon.Request) -> tuple[int, int]:
     """`page` (from 0) and `resultsPerPage` (1 to 100, default 100) from the query string."""
-
-    def number(name: str, default: int) -> int:
-        raw = params.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise Invalid(f"{name} must be an integer.") from None
-
-    page = number("page", 0)
-    per_page = number("resultsPerPage", MAX_RESULTS_PER_PAGE)
-    if not 0 <= page <= MAX_PAGE:
-        raise Invalid(f"page must be between 0 and {MAX_PAGE}.")
-    if not 1 <= per_page <= MAX_RESULTS_PER_PAGE:
-        raise Invalid(f"resultsPerPage must be between 1 and {MAX_RESULTS_PER_PAGE}.")
-    return page, per_page
+    page = query_int(req, "page", 0, 0, MAX_PAGE)
+    return page, query_int(req, "resultsPerPage", MAX_RESULTS_PER_PAGE, 1, MAX_RESULTS_PER_PAGE)

@@ -13,7 +13,7 @@ PLUGIN = "releases_api"
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 
 
-class Settings(PluginSettings):
+class Settings(PluginSettings, frozen=True):  # frozen restated for type checkers (msgspec inherits it)
     """`server_url` empty means this server's own bind address (see `load_settings`)."""
 
     server_url: str = ""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from plugins.releases_api import limits
 from plugins.releases_api.errors import Invalid
 from plugins.releases_api.vocabulary import STRING_VARIABLE
 
@@ -22,6 +23,8 @@ def bare_key(key: str) -> str:
 def _checked_key(key: Any, where: str) -> str:
     if not isinstance(key, str) or not KEY.match(bare_key(key)):
         raise Invalid(f"{where} must be a variable name like `version` or `${{version}}`.")
+    if len(bare_key(key)) > limits.MAX_VARIABLE_KEY:
+        raise Invalid(f"{where} must be at most {limits.MAX_VARIABLE_KEY} characters.")
     return bare_key(key)
 
 
@@ -30,6 +33,8 @@ def normalize(value: Any, field: str = "variables") -> list[dict[str, Any]]:
     list of variable objects or a plain `{name: value}` object."""
     if value is None:
         return []
+    if isinstance(value, Mapping | list):
+        limits.count(list(value), limits.MAX_VARIABLES, field)
     found: dict[str, dict[str, Any]] = {}
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -53,6 +58,14 @@ def normalize(value: Any, field: str = "variables") -> list[dict[str, Any]]:
         item.setdefault("type", STRING_VARIABLE)
         item.setdefault("requiresValue", False)
         item.setdefault("showOnReleaseStart", False)
+        if (
+            len(text(item["value"])) > limits.MAX_VARIABLE_VALUE
+            or len(item["type"]) > limits.MAX_VARIABLE_KEY
+        ):
+            raise Invalid(
+                f"{field}: {item['key']} may have a value of at most {limits.MAX_VARIABLE_VALUE} characters "
+                f"(as JSON) and a type of at most {limits.MAX_VARIABLE_KEY}."
+            )
     return list(found.values())
 
 

@@ -4,8 +4,10 @@ the server starts (`[plugins.releases_api] run_worker`)."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 import peewee
@@ -19,6 +21,11 @@ from plugins.releases_api.storage import lock_release
 log = logging.getLogger("release_host.releases_api")
 
 
+def _thread(target: Callable[[], None], name: str) -> threading.Thread:
+    """A daemon thread running in a copy of this context, so it uses this host's database."""
+    return threading.Thread(target=contextvars.copy_context().run, args=(target,), name=name, daemon=True)
+
+
 class Heartbeat:
     """Renew a job's lease every third of its length while the task runs, from its own thread
     (with its own database connection); `lost` tells that the lease went to someone else."""
@@ -30,7 +37,7 @@ class Heartbeat:
         self.lease_seconds = lease_seconds
         self.lost = False
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{job.id}", daemon=True)
+        self._thread = _thread(self._beat, f"lease-{job.id}")
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
@@ -143,7 +150,7 @@ class WorkerThread:
 
     def __init__(self, host: Host, settings: Settings) -> None:
         self.worker = Worker(host, settings)
-        self.thread = threading.Thread(target=self.worker.run_forever, name="releases-worker", daemon=True)
+        self.thread = _thread(self.worker.run_forever, "releases-worker")
 
     def start(self) -> None:
         self.thread.start()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import peewee
 
@@ -29,6 +30,9 @@ MAX_RETENTION = 1_000
 # ASCII digits only: str.isdigit() and int() also take "²" or "٣", and disagree about them.
 RETENTION_TEXT = re.compile(rf"[0-9]{{1,{len(str(MAX_RETENTION))}}}")
 MAX_SECRET = 1024
+TOKEN_ACTIVE = "active"
+TOKEN_DELETED = "deleted"
+TOKEN_UNCHECKED = "unchecked"
 WRITABLE = {
     "title",
     "enabled",
@@ -41,7 +45,16 @@ WRITABLE = {
     "requestRetention",
 }
 # What GET returns besides the writable fields: accepted back (a client may PUT what it read) and ignored.
-READ_ONLY = {"id", "url", "secretTokenSet", "passwordSet", "createdAt", "updatedAt", "storedRequests"}
+READ_ONLY = {
+    "id",
+    "url",
+    "secretTokenSet",
+    "secretTokenState",
+    "passwordSet",
+    "createdAt",
+    "updatedAt",
+    "storedRequests",
+}
 
 
 class InvalidEndpoint(ValueError):
@@ -163,6 +176,7 @@ def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: dict[str, Any]) 
     method = endpoint.authentication
     if method != AUTH_TOKEN:
         endpoint.token_digest = None
+        endpoint.token_credential_id = None
     if method != AUTH_HMAC:
         endpoint.hmac_secret = None
     if method != AUTH_BASIC:
@@ -171,6 +185,7 @@ def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: dict[str, Any]) 
 
     if method == AUTH_TOKEN:
         if secret is not None:
+            endpoint.token_credential_id = live_token_id(host, secret.strip())
             endpoint.token_digest = token_digest(host, secret.strip())
         if not endpoint.token_digest:
             raise InvalidEndpoint("Secret Token is required for Token Authentication.")
@@ -188,6 +203,32 @@ def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: dict[str, Any]) 
             endpoint.password_digest = password_digest(host, password)
         if not endpoint.password_digest:
             raise InvalidEndpoint("Password is required for Basic Authentication.")
+
+
+def live_token_id(host: Host, secret: str) -> str:
+    """The credential id of a Secret Token that would authenticate now, else the 400 saying why
+    (the receiver accepts only a live personal access token, so any other could never work)."""
+    status = host.credential_status(secret)
+    if status is None:
+        raise InvalidEndpoint(
+            "Secret Token is not a personal access token: generate one on the Access tokens page."
+        )
+    if status.get("state") != TOKEN_ACTIVE or not status.get("id"):
+        raise InvalidEndpoint(f"Secret Token cannot be used: {status.get('message') or status.get('state')}")
+    return str(status["id"])
+
+
+def token_state(host: Host, endpoint: WebhookEndpoint) -> str | None:
+    """Whether the Secret Token still works, as the issuing plugin says now: "active", "expired",
+    "deleted", "disabled"; "unchecked" for one saved before this was recorded; None without one."""
+    if endpoint.authentication != AUTH_TOKEN or not endpoint.token_digest:
+        return None
+    if not endpoint.token_credential_id:
+        return TOKEN_UNCHECKED
+    info = host.credential_info(endpoint.token_credential_id)
+    if info is None:
+        return TOKEN_DELETED
+    return str(info.get("state") or TOKEN_ACTIVE)
 
 
 def save(endpoint: WebhookEndpoint, created: bool = False) -> WebhookEndpoint:
@@ -221,15 +262,33 @@ def find(endpoint_id: str) -> WebhookEndpoint | None:
     return WebhookEndpoint.get_or_none(WebhookEndpoint.id == endpoint_id)
 
 
-def listing() -> list[dict[str, Any]]:
-    """Every endpoint with its count of stored requests (one grouped query, not one per row)."""
-    counts = dict(
+def describe(host: Host, endpoint: WebhookEndpoint, stored_requests: int | None = None) -> dict[str, Any]:
+    """The endpoint as the API and pages show it, with whether its Secret Token still works."""
+    return {**endpoint.to_json(stored_requests), "secretTokenState": token_state(host, endpoint)}
+
+
+def listing(host: Host, page: int = 0, per_page: int = 100) -> list[dict[str, Any]]:
+    """One page of endpoints by title, each with its count of stored requests (one grouped
+    query for the page, not one per row)."""
+    endpoints = list(
+        WebhookEndpoint.select()
+        .order_by(WebhookEndpoint.title, WebhookEndpoint.id)
+        .offset(page * per_page)
+        .limit(per_page)
+    )
+    rows = (
         WebhookRequest.select(WebhookRequest.endpoint, peewee.fn.COUNT(WebhookRequest.id))
+        .where(WebhookRequest.endpoint.in_([e.id for e in endpoints]))
         .group_by(WebhookRequest.endpoint)
         .tuples()
     )
-    endpoints = WebhookEndpoint.select().order_by(WebhookEndpoint.title, WebhookEndpoint.id)
-    return [e.to_json(stored_requests=counts.get(e.id, 0)) for e in endpoints]
+    # (endpoint id, count) rows; peewee's stubs type `tuples()` as the model query it came from
+    counts: dict[str, int] = dict(cast("Iterable[tuple[str, int]]", rows))
+    return [describe(host, e, counts.get(e.id, 0)) for e in endpoints]
+
+
+def count() -> int:
+    return WebhookEndpoint.select().count()
 
 
 def stored_count(endpoint: WebhookEndpoint) -> int:

@@ -48,6 +48,9 @@ class WebhookEndpoint(BaseModel):
     username = peewee.CharField(max_length=150, default="")
     password_digest = peewee.CharField(max_length=64, null=True)
     token_digest = peewee.CharField(max_length=64, null=True)
+    # Which credential the Secret Token is (`credential_status` answered it when saved), so the
+    # pages can say when it has expired or been deleted since; never the token itself.
+    token_credential_id = peewee.CharField(max_length=100, null=True)
     hmac_secret = peewee.TextField(null=True)
     request_retention = peewee.IntegerField(default=DEFAULT_RETENTION)
     created_at = peewee.DateTimeField()
@@ -100,6 +103,7 @@ class WebhookRequest(BaseModel):
     """A received request as retained: credentials already redacted before it was written."""
 
     endpoint = peewee.ForeignKeyField(WebhookEndpoint, on_delete="CASCADE", backref="requests")
+    endpoint_id: str  # the column peewee adds for the foreign key (for type checkers)
     received_at = peewee.DateTimeField()
     method = peewee.CharField(max_length=10)
     outcome = peewee.CharField(max_length=30)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from host import unsafe_text
@@ -82,7 +83,7 @@ def parse(raw: bytes) -> tuple[Any, str | None]:
     return (UNPARSED, reason) if reason else (value, None)
 
 
-def header_problem(headers: dict[str, str]) -> str | None:
+def header_problem(headers: Mapping[str, str]) -> str | None:
     """A header value no database takes (HTTP forbids NUL in field values anyway)."""
     for name, value in sorted(headers.items()):
         found = unsafe_text(name) or unsafe_text(value)
@@ -91,7 +92,7 @@ def header_problem(headers: dict[str, str]) -> str | None:
     return None
 
 
-def query_problem(params: dict[str, Any]) -> str | None:
+def query_problem(params: Mapping[str, Any]) -> str | None:
     """A query parameter no database takes (the host usually refuses these before the receiver)."""
     for name, value in params.items():
         for item in value if isinstance(value, list) else [value]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import falcon
+import peewee
 
 from host import (
     TOKEN_HEADER,
@@ -23,6 +24,7 @@ from host import (
     PreparedQuery,
     basic_credentials,
     presented_credentials,
+    read_body,
     same,
     to_db,
 )
@@ -47,7 +49,7 @@ MAX_ANONYMOUS_HEADER = 200
 MAX_ANONYMOUS_HEADERS = 50
 EVENT = "webhook.received"
 
-_COLUMNS = (
+_COLUMNS: tuple[peewee.Field, ...] = (
     WebhookEndpoint.id,
     WebhookEndpoint.title,
     WebhookEndpoint.enabled,
@@ -179,12 +181,8 @@ class Receiver:
 
     def _read(self, req: falcon.Request) -> Delivery:
         """The body up to the limit; a declared length over it is not read at all."""
-        if req.content_length is not None and req.content_length > self.max_body:
-            return Delivery(raw=b"", too_large=True)
-        raw = req.bounded_stream.read(self.max_body + 1)
-        if len(raw) > self.max_body:
-            return Delivery(raw=b"", too_large=True)
-        return Delivery(raw=raw, too_large=False)
+        raw = read_body(req, self.max_body)
+        return Delivery(raw=raw or b"", too_large=raw is None)
 
     def _refusal(self, req: falcon.Request, endpoint: WebhookEndpoint, delivery: Delivery) -> str | None:
         """Why the endpoint's method refuses the request (kept for its operators), None to accept."""

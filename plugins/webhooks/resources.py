@@ -5,21 +5,17 @@ Secrets are write-only: responses say whether one is set, never what it is.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import falcon
 
-from host import Host, json_body
+from host import Host, json_body, query_int
 from plugins.webhooks import endpoints
 from plugins.webhooks.endpoints import InvalidEndpoint
 from plugins.webhooks.models import WebhookEndpoint
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
-# ASCII digits, and few of them: int() takes "²" where isdigit() says yes, and refuses over
-# 4300 digits; both were 500s.
-_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 def _refuse(exc: InvalidEndpoint) -> falcon.HTTPError:
@@ -69,24 +65,15 @@ def _endpoint(endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def _int_param(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
-    """A whole-number query parameter within bounds; anything else (a huge page too) is a 400."""
-    value = req.get_param(name)
-    if value is None:
-        return default
-    if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
-        raise falcon.HTTPBadRequest(
-            title="Bad Request", description=f"{name} must be a whole number from {low} to {high}."
-        )
-    return int(value)
-
-
 class EndpointCollection:
     def __init__(self, host: Host) -> None:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = endpoints.listing()
+        """Endpoints by title, a page at a time: `?page=0&resultsPerPage=100` (at most 100)."""
+        page = query_int(req, "page", 0, 0, MAX_PAGE)
+        per_page = query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
+        resp.media = endpoints.listing(self.host, page, per_page)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
@@ -97,7 +84,7 @@ class EndpointCollection:
             raise _refuse(exc) from None
         resp.status = falcon.HTTP_201
         resp.location = f"/api/v1/config/webhook-endpoints/{endpoint.id}"
-        resp.media = endpoint.to_json()
+        resp.media = endpoints.describe(self.host, endpoint)
 
 
 class EndpointItem:
@@ -105,7 +92,7 @@ class EndpointItem:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
-        resp.media = _endpoint(endpoint_id).to_json()
+        resp.media = endpoints.describe(self.host, _endpoint(endpoint_id))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
@@ -116,7 +103,7 @@ class EndpointItem:
             endpoints.save(endpoint)
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
-        resp.media = endpoint.to_json()
+        resp.media = endpoints.describe(self.host, endpoint)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoints.delete(_endpoint(endpoint_id))
@@ -131,6 +118,6 @@ class EndpointRequests:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
-        page = _int_param(req, "page", 0, 0, MAX_PAGE)
-        per_page = _int_param(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
+        page = query_int(req, "page", 0, 0, MAX_PAGE)
+        per_page = query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
         resp.media = endpoints.requests_of(endpoint, page, per_page)

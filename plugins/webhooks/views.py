@@ -20,6 +20,14 @@ PACKAGE = "plugins.webhooks"
 CONNECTIONS = "/configuration/connections"
 NEW = CONNECTIONS + "/webhooks/new"
 PAGE_SIZE = 100
+LISTED = 500
+"""The Connections page shows at most this many endpoints and says so; the API pages through all."""
+TOKEN_PROBLEMS = {
+    "expired": "Its Secret Token has expired: calls are refused. Set a new token.",
+    "deleted": "Its Secret Token has been deleted: calls are refused. Set a new token.",
+    "disabled": "Its Secret Token's owner cannot use it: calls are refused. Set a new token.",
+    "unchecked": "Its Secret Token was saved before tokens were checked; set it again to have it checked.",
+}
 OUTCOME_LABELS = {
     "accepted": "Accepted",
     "unauthorized": "Unauthorized",
@@ -64,7 +72,9 @@ class ConnectionsPage:
             "connections.html",
             package=PACKAGE,
             title="Connections",
-            endpoints=endpoints.listing(),
+            endpoints=endpoints.listing(self.host, 0, LISTED),
+            total=endpoints.count(),
+            token_problems=TOKEN_PROBLEMS,
             auth_labels=AUTH_LABELS,
             new_path=NEW,
             edit_path=edit_path,
@@ -97,7 +107,7 @@ class EndpointFormPage:
         self._render(req, resp, None)
 
     def on_get_item(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
-        self._render(req, resp, _found(endpoint_id).to_json())
+        self._render(req, resp, endpoints.describe(self.host, _found(endpoint_id)))
 
 
 class RequestsPage:

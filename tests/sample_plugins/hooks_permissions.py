@@ -1,10 +1,10 @@
 """Permission opinions, for `test_hook_permission_allowed`.
 
-- `release#create` is denied to `mallory` whatever her roles grant (a veto);
+- `risk_profile#edit` is denied to `mallory` whatever her roles grant (a veto);
 - `notes#read` is allowed to anyone on `Notes/shared` (an allow on one object);
 - everything else: no opinion.
 
-It mounts `POST /api/v1/hooks/releases`, which requires `release#create`.
+It mounts `POST /api/v1/hooks/releases`, which requires `risk_profile#edit`.
 """
 
 from host import Route, hookimpl
@@ -18,12 +18,12 @@ class Releases:
 
 @hookimpl
 def register_routes(host):
-    return [Route("/api/v1/hooks/releases", Releases(), {"POST": "release#create"})]
+    return [Route("/api/v1/hooks/releases", Releases(), {"POST": "risk_profile#edit"})]
 
 
 @hookimpl
 def permission_allowed(host, actor, permission, resource):
-    if permission == "release#create" and actor.username == "mallory":
+    if permission == "risk_profile#edit" and actor.username == "mallory":
         return False
     if permission == "notes#read" and resource == "Notes/shared":
         return True

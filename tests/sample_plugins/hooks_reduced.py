@@ -68,6 +68,12 @@ def credential_info(credential_id):
 
 
 @hookimpl
+def credential_status(secret):
+    CALLED.add("credential_status")
+    return {"state": "active", "message": "", "id": "reduced-1"} if secret == "reduced-secret-1" else None
+
+
+@hookimpl
 def register_models():
     CALLED.add("register_models")
     return [ReducedNote]

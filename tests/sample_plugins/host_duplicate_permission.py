@@ -5,4 +5,4 @@ from host import Permission, hookimpl
 
 @hookimpl
 def register_permissions(host):
-    return [Permission("release#create", "again")]
+    return [Permission("risk_profile#edit", "again")]

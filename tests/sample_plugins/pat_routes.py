@@ -44,7 +44,7 @@ def register_routes(host):
         Route("/api/v1/pat-test/whoami", WhoAmI(host), {"GET": AUTHENTICATED}),
         Route("/api/v1/pat-test/reports", Needs("reports#view"), {"GET": "reports#view"}),
         Route("/api/v1/pat-test/runners", Needs("runner#registration"), {"GET": "runner#registration"}),
-        Route("/api/v1/pat-test/templates", Needs("template#create"), {"GET": "template#create"}),
+        Route("/api/v1/pat-test/templates", Needs("global_variables#edit"), {"GET": "global_variables#edit"}),
     ]
 
 

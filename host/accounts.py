@@ -1,0 +1,55 @@
+"""Changes to an account that must end its browser sessions at once, whoever makes them.
+
+A password change, disabling, and losing the `login` permission all mean "whoever holds a
+session of this user may no longer act as them"; the CLI (and any future user API) changes an
+account only through these functions, so the sessions end in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from host.db import write_transaction
+from host.passwords import hash_password
+from host.sessions import LOGIN_PERMISSION, end_user_sessions
+from host.usernames import UsernameError
+from host.users import Role, User, actor_for, look_alike
+from host.users import revoke_role as _revoke_role
+
+if TYPE_CHECKING:
+    from host.app import Host
+
+
+def set_password(host: Host, user: User, password: str) -> None:
+    """Store a new password hash (raises `PasswordError`) and end the user's sessions."""
+    password_hash = hash_password(password, host.config.bcrypt_rounds)
+    with write_transaction():
+        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+        end_user_sessions(user.id)
+    user.password_hash = password_hash
+
+
+def set_enabled(host: Host, user: User, enabled: bool) -> None:
+    """Enable or disable; disabling ends the sessions (tokens are refused by `enabled` itself).
+
+    A look-alike that migration m002 disabled (no key) is enabled only once it is renamed.
+    """
+    if enabled and user.username_key is None:
+        other = look_alike(user.username, exclude=user.id)
+        raise UsernameError(
+            f"User {user.username!r} looks like {other.username if other else 'another user'!r}; "
+            "give it another name first (`release-host users rename`)."
+        )
+    with write_transaction():
+        User.update(enabled=enabled).where(User.id == user.id).execute()
+        if not enabled:
+            end_user_sessions(user.id)
+    user.enabled = enabled
+
+
+def revoke_role(host: Host, user: User, role: Role) -> None:
+    """Take the role away; when the user can no longer log in, their sessions end."""
+    with write_transaction():
+        _revoke_role(user, role)
+        if not host.allowed(actor_for(user, via="session"), LOGIN_PERMISSION):
+            end_user_sessions(user.id)
