@@ -27,10 +27,8 @@ def cap_request_retention(db: peewee.Database) -> None:
         WebhookEndpoint.request_retention > MAX_RETENTION
     ).execute()
     WebhookRequest.update(body=None).where(WebhookRequest.outcome.in_(UNAUTHENTICATED)).execute()
-    for endpoint_id, keep in WebhookEndpoint.select(
-        WebhookEndpoint.id, WebhookEndpoint.request_retention
-    ).tuples():
-        retention.trim(endpoint_id, keep)
+    for endpoint in WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.request_retention):
+        retention.trim(endpoint.id, endpoint.request_retention)
 
 
 MIGRATIONS = [
