@@ -20,6 +20,7 @@ from host.permissions import ADMIN, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
 from host.usernames import UsernameError, check_username, username_key
@@ -76,6 +77,7 @@ __all__ = [
     "render_page",
     "presented_credentials",
     "same",
+    "secret_name",
     "load_config",
     "number_argument",
     "query_int",

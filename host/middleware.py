@@ -128,6 +128,8 @@ class AuthMiddleware:
             raise falcon.HTTPUnauthorized(
                 title="Unauthorized", description="Authentication required.", challenges=[CHALLENGE]
             )
+        if route.page and req.method in ("GET", "HEAD") and not self.host.allowed(actor, "login"):
+            raise falcon.HTTPForbidden(title="Forbidden", description=refusal("login", None))
         if access == AUTHENTICATED:
             return
         target = route.object_of(params) if route.object_of else None

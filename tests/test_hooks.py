@@ -56,7 +56,7 @@ def test_hook_register_routes_page_redirects_to_login(make_host):
     result = harness.call("GET", "/hooks/notes")
     assert result.status_code == 303
     assert result.headers["location"] == "/login?next=%2Fhooks%2Fnotes"
-    reader = harness.user("reader")
+    reader = harness.user("reader", ["login"])
     assert harness.call("GET", "/hooks/notes", as_user=reader).text == "<p>notes</p>"
 
 
@@ -357,7 +357,7 @@ def test_hook_register_commands_gone_when_disabled(make_host):
 def test_hook_navigation_links_collected_and_ordered(make_host):
     harness = make_host(plugins=[P + "hooks_navigation", P + "hooks_navigation_more"])
     root = harness.user("root", roles=(ADMIN,))
-    alice = harness.user("alice")
+    alice = harness.user("alice", ["login"])
     with harness.db():
         for_admin = harness.host.navigation(Actor(user_id=root.id, username="root"))
         for_alice = harness.host.navigation(Actor(user_id=alice.id, username="alice"))

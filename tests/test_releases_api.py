@@ -26,7 +26,7 @@ class Recorder:
     """A loopback HTTP server for automated tasks to call: records every request; `/status/N`
     answers N with a JSON message, `/slow` waits until `release` is set (or 30 s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.release = threading.Event()
@@ -68,9 +68,9 @@ class Recorder:
 
             do_GET = do_POST = do_PUT = do_DELETE = _answer
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((address, 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{address}:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def paths(self) -> list[str]:

@@ -262,6 +262,11 @@ def test_this_servers_own_origin_is_allowed_but_not_its_other_ports(make_host, r
         ("http://0x7f.1/", "loopback"),
         ("http://[::1]/", "loopback"),
         ("http://[::ffff:127.0.0.1]/", "loopback"),
+        ("http://[::127.0.0.1]/", "loopback"),
+        ("http://[::10.0.0.1]/", "private"),
+        ("http://[64:ff9b::7f00:1]/", "loopback"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),
+        ("http://[64:ff9b:1::a00:1]/", "private"),
         ("http://169.254.169.254/latest/meta-data/", "link-local"),
         ("http://10.1.2.3/", "private"),
         ("https://192.168.0.1/", "private"),
@@ -275,6 +280,13 @@ def test_the_policy_refuses_every_non_public_address(url, kind):
     with pytest.raises(outgoing.Refused) as refused:
         policy.check(url)
     assert f"a {kind} address" in refused.value.reason
+
+
+def test_nat64_and_ipv4_compatible_forms_of_public_addresses_stay_public():
+    """The embedded-address check refuses by the IPv4 address carried, not by the form."""
+    policy = outgoing.Policy(server_origin=None)
+    policy.check("http://[64:ff9b::5db8:d822]/")
+    policy.check("http://[::5db8:d822]/")
 
 
 def test_the_policy_exempts_the_server_the_allow_list_or_everything_when_turned_off():
@@ -370,7 +382,7 @@ def test_secret_headers_are_masked_in_json_and_still_sent(harness, admin, record
     assert {k: headers_seen(sent)[k.lower()] for k in SECRET_HEADERS} == SECRET_HEADERS
 
 
-def test_masked_headers_sent_back_are_kept_only_for_the_same_task_and_url(harness, admin, recorder):  # noqa: F811
+def test_masked_headers_sent_back_are_kept_only_for_the_same_task_and_origin(harness, admin, recorder):  # noqa: F811
     template = make_template(
         harness, admin, [webhook(recorder.url + "/h", headers={"Authorization": "Bearer s1"})]
     )
@@ -382,7 +394,10 @@ def test_masked_headers_sent_back_are_kept_only_for_the_same_task_and_url(harnes
     assert headers_seen(recorder.requests[0])["authorization"] == "Bearer s1"
 
     task = kept.json["phases"][0]["tasks"][0]
-    moved = {**kept.json, "phases": [{"title": "P", "tasks": [{**task, "url": recorder.url + "/elsewhere"}]}]}
+    moved = {
+        **kept.json,
+        "phases": [{"title": "P", "tasks": [{**task, "url": f"http://127.0.0.1:{free_port()}/x"}]}],
+    }
     refused = harness.call("PUT", path, as_user=admin, json=moved)
     assert refused.status_code == 400
     assert refused.json["message"].startswith("phases[0].tasks[0].headers.Authorization is masked")

@@ -9,7 +9,7 @@ from weakref import WeakKeyDictionary
 
 from host import hookimpl
 from plugins.releases_api import commands, models, permissions, routes, triggers
-from plugins.releases_api.migrations import MIGRATIONS
+from plugins.releases_api.migrations import migrations
 from plugins.releases_api.settings import Settings, load_settings
 from plugins.releases_api.worker import WorkerThread
 
@@ -28,7 +28,7 @@ def register_models(host):
 
 @hookimpl
 def register_migrations(host):
-    return list(MIGRATIONS)
+    return migrations(host)
 
 
 @hookimpl
@@ -67,4 +67,6 @@ def shutdown(host):
 def handle_event(host, event):
     if event.name == "webhook.received":
         return triggers.on_webhook(host, event.payload)
+    if event.name == "webhook.endpoint_changed":
+        return triggers.on_endpoint_changed(host, event.payload)
     return None

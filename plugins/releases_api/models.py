@@ -36,6 +36,8 @@ class Release(BaseModel):
     origin_template_id = peewee.CharField(max_length=255, null=True, index=True)
     abort_comment = peewee.TextField(null=True)
     created_from_trigger = peewee.BooleanField(default=False)
+    depth = peewee.IntegerField(default=0)
+    """How many releases made this one through their tasks (0: a person, a client or a trigger)."""
     created_at = peewee.DateTimeField(index=True)
     start_date = peewee.DateTimeField(null=True)
     end_date = peewee.DateTimeField(null=True)

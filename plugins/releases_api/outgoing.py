@@ -19,7 +19,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -27,6 +27,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationParseError, NameResolutionError, NewConnectionError
 from urllib3.util import parse_url
+
+from host import secret_name
+from plugins.releases_api.vocabulary import MASK
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -60,21 +63,68 @@ def origin(url: str) -> Origin | None:
     return scheme, _host(parts.host), parts.port or DEFAULT_PORTS[scheme]
 
 
+def _masked_query(query: str) -> str:
+    """Values of query parameters whose name is a secret's (`api_key=…`) as the mask."""
+    pairs = [part.partition("=") for part in query.split("&")] if query else []
+    return "&".join(
+        f"{name}{eq}{MASK if eq and value and secret_name(unquote_plus(name)) else value}"
+        for name, eq, value in pairs
+    )
+
+
 def without_userinfo(url: str) -> str:
-    """The URL without `user:password@`, for failure reasons everyone who views a release reads."""
+    """The URL without `user:password@` and with secret query values masked, for failure reasons
+    everyone who views a release reads."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<an unparsable URL>"
-    if "@" not in parts.netloc:
+    return urlunsplit(
+        parts._replace(netloc=parts.netloc.rpartition("@")[2], query=_masked_query(parts.query))
+    )
+
+
+def without_secrets(url: str) -> str:
+    """The URL without `user:password@` and without its secret query parameters."""
+    parts = urlsplit(url)
+    kept = [p for p in parts.query.split("&") if p and not secret_name(unquote_plus(p.partition("=")[0]))]
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="&".join(kept)))
+
+
+def masked_url(url: str) -> str:
+    """The URL as task JSON shows it: the password of `user:password@` and secret query values
+    masked (the URL itself stays readable, and a client can send it back unchanged)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    userinfo, at, location = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = f"{userinfo.split(':', 1)[0]}:{MASK}"
+    netloc = f"{userinfo}{at}{location}"
+    masked = urlunsplit(parts._replace(netloc=netloc, query=_masked_query(parts.query)))
+    return masked if masked != urlunsplit(parts) else url
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and leads to: IPv4-mapped (`::ffff:a.b.c.d`), 6to4,
+    IPv4-compatible (`::a.b.c.d`, deprecated but still routed by some stacks) and NAT64."""
+    found = address.ipv4_mapped or address.sixtofour
+    if found is None and (int(address) >> 32 == 0 and int(address) > 1 or address in NAT64):
+        found = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return found
 
 
 def _kind(address: Address) -> str | None:
     """What makes an address non-public, or None for a public one."""
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
+        if address in NAT64_LOCAL:
+            return "private"
+        embedded = _embedded(address)
         if embedded is not None:
             return _kind(embedded)
     checks = (

@@ -3,7 +3,7 @@ held on one release or template."""
 
 from __future__ import annotations
 
-from host import Permission
+from host import Actor, Host, Permission
 
 VIEW = "release#view"
 CREATE = "release#create"
@@ -14,6 +14,7 @@ EDIT_TASK = "release#edit_task"
 TEMPLATE_VIEW = "template#view"
 TEMPLATE_CREATE = "template#create"
 TEMPLATE_EDIT = "template#edit"
+TEMPLATE_CREATE_RELEASE = "template#create_release"
 
 PERMISSIONS = [
     Permission(CREATE, "Create releases"),
@@ -25,4 +26,12 @@ PERMISSIONS = [
     Permission(EDIT_TASK, "Complete, retry and edit tasks of releases", is_global=False),
     Permission(TEMPLATE_VIEW, "View templates", is_global=False),
     Permission(TEMPLATE_EDIT, "Edit and delete templates and their triggers", is_global=False),
+    Permission(TEMPLATE_CREATE_RELEASE, "Create releases from templates", is_global=False),
 ]
+
+
+def require_template_use(host: Host, actor: Actor | None, template_id: str) -> None:
+    """Making a release from a template hands over its phases, tasks and stored run-as user:
+    it needs template#create_release (or template#view) on that template."""
+    if not any(host.allowed(actor, p, template_id) for p in (TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW)):
+        host.require(actor, TEMPLATE_CREATE_RELEASE, template_id)

@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from host import Host, to_db, write_transaction
-from plugins.releases_api import lifecycle, queue
+from plugins.releases_api import chains, guard, lifecycle, queue
 from plugins.releases_api import variables as variables_
-from plugins.releases_api.errors import Invalid
+from plugins.releases_api.errors import Forbidden
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
 from plugins.releases_api.models import Phase, Release, Task, Trigger
 from plugins.releases_api.releases import db_now, locked
 from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
-from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PLANNED, WEBHOOK_TASK
+from plugins.releases_api.settings import load_settings
+from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARIABLE, PLANNED
 
 
 def _with_ids(
@@ -40,30 +41,6 @@ def _run_as(
     return name, secret
 
 
-def _restore_masked_headers(phases: list[PhaseSpec], stored: dict[str, Task]) -> None:
-    """Put back header values a client sent back masked. Only for the same stored task calling the
-    same URL: otherwise keeping the value would send a secret its sender never saw to a new place."""
-    for i, phase in enumerate(phases):
-        for j, spec in enumerate(phase.tasks):
-            headers = spec.config.get("headers") if spec.type == WEBHOOK_TASK else None
-            if not headers or MASK not in headers.values():
-                continue
-            old = stored.get(spec.source_id or "")
-            same = (
-                old is not None and old.type == WEBHOOK_TASK and old.config.get("url") == spec.config["url"]
-            )
-            kept = (old.config.get("headers") or {}) if same and old is not None else {}
-            for name, value in headers.items():
-                if value != MASK:
-                    continue
-                if name not in kept:
-                    raise Invalid(
-                        f"phases[{i}].tasks[{j}].headers.{name} is masked: send its value again (a "
-                        "masked header is kept only for the same task with the same url)."
-                    )
-                headers[name] = kept[name]
-
-
 def _ordered_tasks(release_id: str) -> list[Task]:
     positions = {p.id: p.position for p in Phase.select().where(Phase.release == release_id)}
     found = Task.select().where(Task.release == release_id)
@@ -75,7 +52,11 @@ def _automation(tasks: Iterable[tuple[str, dict[str, Any]]], variables: Iterable
     order and the variables substituted into them."""
     return json.dumps(
         {
-            "tasks": [[kind, config] for kind, config in tasks if kind in AUTOMATED_TYPES],
+            "tasks": [
+                [kind, {k: v for k, v in config.items() if k != guard.SECRET_ORIGIN}]
+                for kind, config in tasks
+                if kind in AUTOMATED_TYPES
+            ],
             "variables": sorted([v["key"], v.get("value")] for v in variables),
         },
         sort_keys=True,
@@ -117,17 +98,33 @@ def _add_phases(release: Release, phases: list[PhaseSpec]) -> None:
             _new_task(release, phase, j, task)
 
 
-def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Release:
+def owner_of(wanted: str | None, field: str, keep: str, *, may_reassign: bool) -> str:
+    """The owner a plan gets: `keep` (the caller, or a template's current owner) unless the body
+    names another, which only an admin may (else anyone could attribute their releases to admin)."""
+    if not wanted or wanted == keep:
+        return keep
+    if not may_reassign:
+        raise Forbidden(
+            f"{field}: only an admin may make a release or template owned by someone else ({wanted!r})."
+        )
+    return wanted
+
+
+def create_plan(
+    host: Host, spec: PlanSpec, *, status: str, owner: str, may_reassign: bool = False
+) -> Release:
     """A template (status TEMPLATE) or a release made directly (PLANNED) from a client's JSON."""
     release_id = new_release_id()
-    _restore_masked_headers(spec.phases, {})
+    owner = owner_of(spec.owner, "owner", owner, may_reassign=may_reassign)
+    guard.restore_masked_variables(spec.variables, [])
+    guard.restore_masked(spec.phases, {}, spec.variables, load_settings(host).server_url)
     username, password = _run_as(host, spec.script_username, spec.script_password, (None, None))
     with write_transaction():
         release = Release.create(
             id=release_id,
             title=spec.title,
             description=spec.description,
-            owner=spec.owner or owner,
+            owner=owner,
             status=status,
             tags=spec.tags,
             variables=_with_ids(release_id, spec.variables),
@@ -140,7 +137,9 @@ def create_plan(host: Host, spec: PlanSpec, *, status: str, owner: str) -> Relea
     return release
 
 
-def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool) -> Release:
+def update_template(
+    host: Host, template_id: str, spec: PlanSpec, *, replace_phases: bool, may_reassign: bool = False
+) -> Release:
     """Replace a template's fields (and its phases when the body has them); secrets sent back
     masked stay as they were.
 
@@ -152,8 +151,11 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
     with write_transaction():
         template = locked(template_id, template=True)
         stored = _ordered_tasks(template.id)
+        guard.restore_masked_variables(spec.variables, template.variables or [])
         if replace_phases:
-            _restore_masked_headers(spec.phases, {t.id: t for t in stored})
+            guard.restore_masked(
+                spec.phases, {t.id: t for t in stored}, spec.variables, load_settings(host).server_url
+            )
         before = _automation(((t.type, t.config) for t in stored), template.variables or [])
         after = _automation(
             ((t.type, t.config) for p in spec.phases for t in p.tasks)
@@ -179,7 +181,7 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
         )
         template.title = spec.title
         template.description = spec.description
-        template.owner = spec.owner or template.owner
+        template.owner = owner_of(spec.owner, "owner", template.owner, may_reassign=may_reassign)
         template.tags = spec.tags
         template.variables = _with_ids(template.id, spec.variables)
         template.due_date = to_db(spec.due_date)
@@ -191,19 +193,53 @@ def update_template(host: Host, template_id: str, spec: PlanSpec, *, replace_pha
     return template
 
 
+BORROWED = (
+    "The template's automated tasks run with its stored run-as credentials, which act only on the "
+    "inputs their owner set; this release would set {names}, which those tasks use. Send your own "
+    "scriptUsername and scriptUserPassword (a trigger: its own), or leave those at the template's values."
+)
+
+
+def _refuse_chosen_inputs(template: Release, request: FromTemplate) -> None:
+    """Someone else's stored run-as password runs only with the inputs its owner set."""
+    tasks = [(t.type, t.config) for t in Task.select().where(Task.release == template.id)]
+    chosen = guard.chosen_inputs(tasks, template.variables or [], request.variables)
+    if chosen:
+        raise Forbidden(BORROWED.format(names=", ".join(chosen)))
+
+
 def create_from_template(
-    host: Host, template_id: str, request: FromTemplate, *, owner: str, created_from_trigger: bool = False
+    host: Host,
+    template_id: str,
+    request: FromTemplate,
+    *,
+    owner: str,
+    created_from_trigger: bool = False,
+    may_reassign: bool = False,
+    parent: str | None = None,
 ) -> Release:
     """A PLANNED release copying the template's phases and tasks, started at once on `autoStart`.
 
     The run-as user comes from the request when it names one (username or password), else from
-    the template.
+    the template; then the request may not choose inputs the automated tasks use (`guard`).
+    `parent` is the release whose task asks (`chains`: depth and rate are bounded).
     """
     release_id = new_release_id()
+    owner = owner_of(request.owner, "releaseOwner", owner, may_reassign=may_reassign)
     with write_transaction():
         template = locked(template_id, template=True)
+        depth = chains.depth_of_child(host, parent)
+        chains.check_rate(host, template.id)
+        passwords = {v["key"] for v in template.variables or [] if v.get("type") == PASSWORD_VARIABLE}
+        request.variables = {
+            k: v
+            for k, v in request.variables.items()
+            if not (v == MASK and variables_.bare_key(k) in passwords)
+        }
         if isinstance(request.script_username, Keep) and isinstance(request.script_password, Keep):
             username, password = template.script_username, template.script_password
+            if password:
+                _refuse_chosen_inputs(template, request)
         else:
             username, password = _run_as(
                 host,
@@ -215,7 +251,7 @@ def create_from_template(
             id=release_id,
             title=request.title,
             description=template.description,
-            owner=request.owner or owner,
+            owner=owner,
             status=PLANNED,
             tags=list(template.tags or []),
             variables=_with_ids(
@@ -225,6 +261,7 @@ def create_from_template(
             script_password=password,
             origin_template_id=template.id,
             created_from_trigger=created_from_trigger,
+            depth=depth,
             created_at=db_now(host),
             due_date=template.due_date,
         )

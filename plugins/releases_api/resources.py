@@ -12,26 +12,30 @@ from typing import Any
 import falcon
 
 from host import ADMIN, Host, bad_request, json_body
-from plugins.releases_api import lifecycle, listing, plans, releases, schema, triggers
-from plugins.releases_api.errors import Conflict, Invalid, NotFound
+from plugins.releases_api import chains, lifecycle, listing, plans, releases, schema, triggers
+from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, TriggerExecution
-from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW
+from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW, require_template_use
 from plugins.releases_api.serialize import releases_json, task_json
 from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
 
 @contextmanager
 def answers() -> Iterator[None]:
-    """The plugin's refusals as HTTP answers: 400 naming the field, 404, 409."""
+    """The plugin's refusals as HTTP answers: 400 naming the field, 403, 404, 409, 429."""
     try:
         yield
     except Invalid as exc:
         raise bad_request(exc.message) from None
+    except Forbidden as exc:
+        raise falcon.HTTPForbidden(title="Forbidden", description=exc.message) from None
     except NotFound as exc:
         raise falcon.HTTPNotFound(title="Not Found", description=exc.message) from None
     except Conflict as exc:
         raise falcon.HTTPConflict(title="Conflict", description=exc.message) from None
+    except Busy as exc:
+        raise falcon.HTTPTooManyRequests(title="Too Many Requests", description=exc.message) from None
 
 
 def optional_body(req: falcon.Request) -> dict[str, Any]:
@@ -56,7 +60,8 @@ class Resource:
         self.host = host
 
     def full(self, req: falcon.Request) -> bool:
-        """Admins also see what automated tasks' HTTP calls answered (`responseBody`)."""
+        """Admins also see what automated tasks' HTTP calls answered (`responseBody`), and may make
+        releases and templates owned by someone else."""
         return self.host.allowed(req.context.actor, ADMIN)
 
 
@@ -72,7 +77,9 @@ class ReleaseCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            release = plans.create_plan(self.host, spec, status=PLANNED, owner=req.context.actor.username)
+            release = plans.create_plan(
+                self.host, spec, status=PLANNED, owner=req.context.actor.username, may_reassign=self.full(req)
+            )
         resp.media = whole(release, self.full(req))
 
 
@@ -136,7 +143,13 @@ class TemplateCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
             spec = schema.parse_plan(json_body(req))
-            template = plans.create_plan(self.host, spec, status=TEMPLATE, owner=req.context.actor.username)
+            template = plans.create_plan(
+                self.host,
+                spec,
+                status=TEMPLATE,
+                owner=req.context.actor.username,
+                may_reassign=self.full(req),
+            )
         resp.media = whole(template, self.full(req))
 
 
@@ -150,7 +163,11 @@ class TemplateItem(Resource):
             body = json_body(req)
             spec = schema.parse_plan(body)
             updated = plans.update_template(
-                self.host, f"{folder}/{template}", spec, replace_phases="phases" in body
+                self.host,
+                f"{folder}/{template}",
+                spec,
+                replace_phases="phases" in body,
+                may_reassign=self.full(req),
             )
         resp.media = whole(updated, self.full(req))
 
@@ -161,21 +178,28 @@ class TemplateItem(Resource):
 
 
 class TemplateCreateRelease(Resource):
-    """`/create` (start only with `autoStart`) and `/start` (always), both needing release#create;
-    starting also needs release#start."""
+    """`/create` (start only with `autoStart`) and `/start` (always), both needing release#create
+    and template#create_release (or template#view) on the template; starting also needs
+    release#start."""
 
     def __init__(self, host: Host, start: bool) -> None:
         super().__init__(host)
         self.start = start
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
+        require_template_use(self.host, req.context.actor, f"{folder}/{template}")
         with answers():
             request = schema.parse_from_template(json_body(req))
             request.auto_start = request.auto_start or self.start
             if request.auto_start:
                 self.host.require(req.context.actor, START)
             release = plans.create_from_template(
-                self.host, f"{folder}/{template}", request, owner=req.context.actor.username
+                self.host,
+                f"{folder}/{template}",
+                request,
+                owner=req.context.actor.username,
+                may_reassign=self.full(req),
+                parent=req.get_header(chains.PARENT_HEADER),
             )
         resp.media = whole(release, self.full(req))
 
@@ -215,7 +239,9 @@ class TriggerCollection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         require_trigger_rights(self.host, req)
         with answers():
-            trigger = triggers.create(self.host, triggers.parse(json_body(req)), req.context.actor.username)
+            spec = triggers.parse(json_body(req))
+            require_template_use(self.host, req.context.actor, spec.template_id)
+            trigger = triggers.create(self.host, spec, req.context.actor.username)
         resp.status = falcon.HTTP_201
         resp.media = triggers.trigger_json(trigger)
 
@@ -229,7 +255,9 @@ class TriggerItem(Resource):
         require_trigger_rights(self.host, req)
         with answers():
             spec = triggers.parse(json_body(req))
-            resp.media = triggers.trigger_json(triggers.update(self.host, trigger_id, spec))
+            require_template_use(self.host, req.context.actor, spec.template_id)
+            updated = triggers.update(self.host, trigger_id, spec, req.context.actor.username)
+            resp.media = triggers.trigger_json(updated)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():

@@ -22,6 +22,7 @@ PAGING = (
     ("resultsPerPage", "1 to 100, default 100"),
 )
 TRIGGER_ALSO = f"{p.CREATE} and {p.START}"
+TEMPLATE_USE = f"{p.TEMPLATE_CREATE_RELEASE} (or {p.TEMPLATE_VIEW}) on the template"
 
 
 def op(
@@ -218,7 +219,7 @@ def build_routes(host: Host) -> list[Route]:
                         request=ex.FROM_TEMPLATE_IN,
                         response={**ex.RELEASE_OUT, "status": "PLANNED"},
                         errors=(400, 404),
-                        also=f"{p.START} when autoStart is true",
+                        also=f"{TEMPLATE_USE}; {p.START} when autoStart is true",
                     )
                 }
             },
@@ -235,7 +236,7 @@ def build_routes(host: Host) -> list[Route]:
                         request={k: v for k, v in ex.FROM_TEMPLATE_IN.items() if k != "autoStart"},
                         response=ex.RELEASE_OUT,
                         errors=(400, 404),
-                        also=p.START,
+                        also=f"{TEMPLATE_USE}; {p.START}",
                     )
                 }
             },

@@ -1,9 +1,11 @@
 """The product's JSON for releases, templates, phases and tasks (secrets masked, ISO dates).
 
 Whoever may view a release reads its tasks, so values that are credentials are masked: the run-as
-password, and task headers whose name says they carry one. A WebhookTask's `responseBody` is what
-some server answered; it is shown to admins only (`null` for everyone else), so that a task cannot
-be used to read a server's answers by someone who could not call that server.
+password, password variables, task headers whose name says they carry one (`host.secret_name`),
+and in task URLs the password of `user:password@` and secret query values (`?api_key=`). A
+WebhookTask's `responseBody` is what some server answered; it is shown to admins only (`null` for
+everyone else, whose `failureReason` is the status line without the answer's message), so that a
+task cannot be used to read a server's answers by someone who could not call that server.
 """
 
 from __future__ import annotations
@@ -11,51 +13,40 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from host import iso
+from host import iso, secret_name
+from plugins.releases_api.guard import SECRET_ORIGIN
 from plugins.releases_api.ids import new_variable_id
 from plugins.releases_api.models import Phase, Release, Task
+from plugins.releases_api.outgoing import masked_url
 from plugins.releases_api.vocabulary import (
     CREATE_RELEASE_TASK,
     MASK,
+    PASSWORD_VARIABLE,
     PHASE_TYPE,
     RELEASE_TYPE,
     STRING_VARIABLE,
     WEBHOOK_TASK,
 )
 
-SECRET_HEADER_WORDS = (
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "cookie",
-    "session",
-    "credential",
-    "apikey",
-    "api-key",
-    "api_key",
-)
-
-
-def secret_header(name: str) -> bool:
-    """Whether a header's value is a credential (Authorization, x-release-personal-token, Cookie…)."""
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_HEADER_WORDS)
-
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {name: MASK if secret_header(name) and value else value for name, value in headers.items()}
+    return {name: MASK if secret_name(name) and value else value for name, value in headers.items()}
 
 
 def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
     """A task; `full` (an admin reading) shows the response bodies of the task's HTTP calls."""
     config = dict(task.config or {})
-    if task.type == WEBHOOK_TASK and config.get("headers"):
-        config["headers"] = masked_headers(config["headers"])
+    config.pop(SECRET_ORIGIN, None)
+    if task.type == WEBHOOK_TASK:
+        config["url"] = masked_url(config.get("url") or "")
+        if config.get("headers"):
+            config["headers"] = masked_headers(config["headers"])
     output = dict(task.output or {})
+    reason = task.failure_reason
     if not full and output.get("responseBody") is not None:
         output["responseBody"] = None
+        if reason and reason.startswith(f"{output.get('statusCode')} "):
+            reason = reason.partition(": ")[0]
     data: dict[str, Any] = {
         "id": task.id,
         "type": task.type,
@@ -65,7 +56,7 @@ def task_json(task: Task, *, full: bool = False) -> dict[str, Any]:
         "status": task.status,
         "startDate": iso(task.start_date),
         "endDate": iso(task.end_date),
-        "failureReason": task.failure_reason,
+        "failureReason": reason,
         **config,
         **output,
     }
@@ -92,7 +83,7 @@ def variables_json(release: Release) -> list[dict[str, Any]]:
         {
             "id": v.get("id") or new_variable_id(release.id),
             "key": v["key"],
-            "value": v.get("value"),
+            "value": MASK if v.get("type") == PASSWORD_VARIABLE and v.get("value") else v.get("value"),
             "type": v.get("type") or STRING_VARIABLE,
             "requiresValue": bool(v.get("requiresValue")),
             "showOnReleaseStart": bool(v.get("showOnReleaseStart")),

@@ -24,6 +24,8 @@ class Settings(PluginSettings, frozen=True):  # frozen restated for type checker
     http_timeout_seconds: Positive = 30.0
     deny_private_networks: bool = True
     allowed_task_hosts: tuple[str, ...] = ()
+    max_release_depth: Annotated[int, msgspec.Meta(ge=0)] = 5
+    max_releases_per_template_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 60
 
     def __post_init__(self) -> None:
         if self.server_url and outgoing.origin(self.server_url) is None:

@@ -20,8 +20,9 @@ from typing import Any
 import requests
 
 from host import Host
-from plugins.releases_api import outgoing
+from plugins.releases_api import guard, outgoing
 from plugins.releases_api import variables as variables_
+from plugins.releases_api.chains import PARENT_HEADER
 from plugins.releases_api.ids import RELEASE_ID
 from plugins.releases_api.models import Release, Task
 from plugins.releases_api.settings import Settings
@@ -46,6 +47,7 @@ class TaskRun:
     """A task ready to run: its fields with variables substituted and the run-as credentials."""
 
     task_id: str
+    release_id: str
     type: str
     config: dict[str, Any]
     username: str | None
@@ -54,6 +56,8 @@ class TaskRun:
     server_url: str
     default_timeout: float
     policy: outgoing.Policy
+    secret_origin: list[Any] | None = None
+    holds_secrets: bool = False
 
 
 def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
@@ -67,16 +71,22 @@ def prepare(host: Host, settings: Settings, release: Release, task: Task) -> Tas
         }
     )
     password = host.secrets.decrypt(release.script_password) if release.script_password else None
+    config = dict(task.config or {})
+    holds_secrets = guard.SECRET_ORIGIN in config
+    secret_origin = config.pop(guard.SECRET_ORIGIN, None)
     return TaskRun(
         task_id=task.id,
+        release_id=release.id,
         type=task.type,
-        config=variables_.substitute(dict(task.config or {}), mapping),
+        config=variables_.substitute(config, mapping),
         username=release.script_username or None,
         password=password,
         password_unreadable=bool(release.script_password) and password is None,
         server_url=settings.server_url,
         default_timeout=settings.http_timeout_seconds,
         policy=settings.outgoing_policy(),
+        secret_origin=secret_origin,
+        holds_secrets=holds_secrets,
     )
 
 
@@ -98,6 +108,12 @@ ELSEWHERE = (
     "authenticate is true but {url} is not this server ({server}): the run-as credentials are only "
     "sent to this server's own address. Remove authenticate, or put the credentials the other "
     "server needs in the task's headers."
+)
+
+
+DROPPED = (
+    "Not sent: {names}. The stored value was entered for another address than {url}, where the "
+    "release's variables point this task."
 )
 
 
@@ -157,6 +173,14 @@ def run_webhook(run: TaskRun) -> Outcome:
             False, f"url {shown!r} is not an http:// or https:// URL once variables are substituted."
         )
     headers = dict(config.get("headers") or {})
+    dropped: list[str] = []
+    if run.holds_secrets and not guard.origin_matches(run.secret_origin, target):
+        dropped = guard.secret_headers(headers)
+        for name in dropped:
+            del headers[name]
+        if outgoing.masked_url(url) != url:
+            url = outgoing.without_secrets(url)
+            dropped.append("the URL's credentials")
     to_server = run.policy.is_server(target)
     if config.get("authenticate") and not to_server:
         shown = outgoing.without_userinfo(url)
@@ -165,6 +189,9 @@ def run_webhook(run: TaskRun) -> Outcome:
         if run.password_unreadable:
             return Outcome(False, UNREADABLE)
         headers.update(credentials(run.username, run.password))
+    if to_server:
+        headers = {k: v for k, v in headers.items() if k.lower() != PARENT_HEADER.lower()}
+        headers[PARENT_HEADER] = run.release_id
     body = config.get("body") or ""
     if body and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"
@@ -172,7 +199,14 @@ def run_webhook(run: TaskRun) -> Outcome:
     response = _http(run.policy, method, url, headers, body.encode("utf-8") if body else None, timeout)
     if isinstance(response, Outcome):
         return response
-    output = {"statusCode": response.status_code, "responseBody": response.text[:MAX_BODY_KEPT]}
+    output: dict[str, Any] = {
+        "statusCode": response.status_code,
+        "responseBody": response.text[:MAX_BODY_KEPT],
+    }
+    if dropped:
+        output["secretsNotSent"] = DROPPED.format(
+            names=", ".join(dropped), url=outgoing.without_userinfo(url)
+        )
     if response.status_code not in config.get("expectedStatusCodes", []):
         return Outcome(False, describe(response), output)
     return Outcome(True, output=output)
@@ -188,7 +222,11 @@ def run_create_release(run: TaskRun) -> Outcome:
     action = "start" if config.get("startRelease") else "create"
     url = f"{run.server_url}/api/v1/templates/{template_id}/{action}"
     body = {"releaseTitle": config["newReleaseTitle"], "variables": config.get("templateVariables") or {}}
-    headers = {"Content-Type": "application/json", **credentials(run.username, run.password)}
+    headers = {
+        "Content-Type": "application/json",
+        PARENT_HEADER: run.release_id,
+        **credentials(run.username, run.password),
+    }
     response = _http(run.policy, "POST", url, headers, json.dumps(body).encode("utf-8"), run.default_timeout)
     if isinstance(response, Outcome):
         return response

@@ -24,10 +24,10 @@ from typing import Any
 
 from host import Host, actor_for, find_user, iso, to_db, write_transaction
 from plugins.releases_api import plans, schema
-from plugins.releases_api.errors import Conflict, Invalid, NotFound
+from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
-from plugins.releases_api.permissions import CREATE, START
+from plugins.releases_api.permissions import CREATE, START, TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW
 from plugins.releases_api.schema import KEEP, FromTemplate, Keep
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
@@ -35,7 +35,7 @@ from plugins.releases_api.vocabulary import MASK, TEMPLATE
 log = logging.getLogger("release_host.releases_api")
 ROOTS = ("payload", "query", "headers")
 PATH = re.compile(r"^(payload|query|headers)(\.[^\s]+)?$")
-STARTED, SKIPPED, FAILED = "started", "skipped", "failed"
+STARTED, SKIPPED, FAILED, DISABLED = "started", "skipped", "failed", "disabled"
 
 
 @dataclass
@@ -171,10 +171,17 @@ def create(host: Host, spec: TriggerSpec, owner: str) -> Trigger:
     return trigger
 
 
-def update(host: Host, trigger_id: str, spec: TriggerSpec) -> Trigger:
+def update(host: Host, trigger_id: str, spec: TriggerSpec, editor: str) -> Trigger:
+    """Replace a trigger. Edited by someone else, it becomes the editor's: its releases are then
+    started on the editor's behalf, and the previous owner's stored password is cleared unless
+    this request enters one."""
     with write_transaction():
         trigger = find(trigger_id)
         _check_template(spec.template_id)
+        if trigger.owner != editor:
+            trigger.owner = editor
+            if isinstance(spec.script_password, Keep):
+                trigger.script_password = None
         _apply(host, trigger, spec)
         trigger.save()
     return trigger
@@ -283,6 +290,11 @@ def owner_refusal(host: Host, trigger: Trigger) -> str | None:
                 f"The trigger's owner {trigger.owner!r} no longer holds {permission}; "
                 "the trigger starts no release."
             )
+    if not any(host.allowed(actor, p, trigger.template_id) for p in (TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW)):
+        return (
+            f"The trigger's owner {trigger.owner!r} no longer holds {TEMPLATE_CREATE_RELEASE} on "
+            f"{trigger.template_id}; the trigger starts no release."
+        )
     return None
 
 
@@ -312,7 +324,7 @@ def _fire(host: Host, trigger: Trigger, document: Mapping[str, Any]) -> tuple[st
         release = plans.create_from_template(
             host, trigger.template_id, request, owner=trigger.owner, created_from_trigger=True
         )
-    except (Invalid, NotFound, Conflict) as exc:
+    except (Invalid, Forbidden, NotFound, Conflict, Busy) as exc:
         return FAILED, None, exc.message
     return STARTED, release.id, f"Started release {release.id}."
 
@@ -363,3 +375,33 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
                 }
             )
     return results
+
+
+def on_endpoint_changed(host: Host, payload: Mapping[str, Any]) -> None:
+    """Who may call the endpoint changed (or a new one took a path): its enabled triggers of other
+    owners than whoever changed it stop until their owners enable them again, each with a row in
+    its execution log. Otherwise loosening someone's endpoint would start releases in their name."""
+    by = payload.get("by")
+    paths = [p for p in (payload.get("endpointPath"), payload.get("previousPath")) if p]
+    bound = Trigger.endpoint_id == str(payload["endpointId"])
+    if paths:
+        bound = bound | Trigger.endpoint_path.in_(paths)
+    how = payload.get("authentication")
+    was = payload.get("previousAuthentication")
+    change = f"changed from {was} to {how}" if was else f"created with {how}"
+    with host.connection(), write_transaction():
+        found = Trigger.select().where(bound & (Trigger.enabled == True) & (Trigger.owner != (by or "")))  # noqa: E712 - SQL
+        for trigger in found:
+            trigger.enabled = False
+            trigger.updated_at = to_db(host.now())
+            trigger.save()
+            TriggerExecution.create(
+                trigger_id=trigger.id,
+                endpoint_path=payload.get("endpointPath"),
+                status=DISABLED,
+                reason=(
+                    f"Disabled: webhook endpoint {payload.get('endpointPath')!r} was {change} by {by!r}, "
+                    "so who may start this trigger changed. Its owner enables it again to confirm."
+                ),
+                at=to_db(host.now()),
+            )

@@ -30,4 +30,5 @@ AUTOMATED_TYPES = (WEBHOOK_TASK, CREATE_RELEASE_TASK)
 RELEASE_TYPE = "xlrelease.Release"
 PHASE_TYPE = "xlrelease.Phase"
 STRING_VARIABLE = "xlrelease.StringVariable"
+PASSWORD_VARIABLE = "xlrelease.PasswordStringVariable"
 MASK = "********"

@@ -26,7 +26,7 @@ from plugins.webhooks.models import (
 TOKEN_PURPOSE = "webhook-token"
 PASSWORD_PURPOSE = "webhook-basic-password"
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
-MAX_RETENTION = 100_000
+MAX_RETENTION = 1_000
 # ASCII digits only: str.isdigit() and int() also take "²" or "٣", and disagree about them.
 RETENTION_TEXT = re.compile(rf"[0-9]{{1,{len(str(MAX_RETENTION))}}}")
 MAX_SECRET = 1024

@@ -29,6 +29,10 @@ DEFAULT_RETENTION = 100
 
 # A retained request's outcome; every other outcome (unauthorized, bad_request, …) is a refusal.
 ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+UNAUTHENTICATED = ("unauthorized", "method_not_allowed", DUPLICATE)
+"""Refusals anyone who knows the URL (or saw one signed request) can cause: kept without their
+body, headers bounded."""
 
 
 class WebhookEndpoint(BaseModel):
@@ -132,4 +136,17 @@ class WebhookRequest(BaseModel):
         }
 
 
-MODELS = [WebhookEndpoint, WebhookRequest]
+class WebhookDelivery(BaseModel):
+    """A signed delivery accepted recently, by digests of its delivery id and of its signature,
+    so that the same signed request replayed within the window is refused (`deliveries`)."""
+
+    endpoint = peewee.ForeignKeyField(WebhookEndpoint, on_delete="CASCADE")
+    key = peewee.CharField(max_length=80)
+    received_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "webhooks_deliveries"
+        indexes = ((("endpoint", "key"), True), (("endpoint", "received_at"), False))
+
+
+MODELS = [WebhookEndpoint, WebhookRequest, WebhookDelivery]

@@ -1,5 +1,6 @@
 """`/webhooks/{path}`: a PUBLIC route, so the host authenticates nothing here; each endpoint's own
-method does. Every request that reaches an enabled endpoint is retained, accepted or not.
+method does. Every request that reaches an enabled endpoint is retained, accepted or not; a
+refusal anyone could cause (401, 405) without its body.
 
 Credentials are scrubbed from every copy (stored and emitted); text no database takes (NUL,
 lone surrogates) is refused with 400 and kept escaped, never passed on."""
@@ -27,7 +28,7 @@ from host import (
     same,
     to_db,
 )
-from plugins.webhooks import payload, redaction, retention
+from plugins.webhooks import deliveries, payload, redaction, retention
 from plugins.webhooks.endpoints import password_digest, token_digest
 from plugins.webhooks.models import (
     ACCEPTED,
@@ -35,13 +36,17 @@ from plugins.webhooks.models import (
     AUTH_HMAC,
     AUTH_NONE,
     AUTH_TOKEN,
+    DUPLICATE,
     POST,
+    UNAUTHENTICATED,
     WebhookEndpoint,
 )
 
 log = logging.getLogger("release_host.webhooks")
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_ANONYMOUS_HEADER = 200
+MAX_ANONYMOUS_HEADERS = 50
 EVENT = "webhook.received"
 
 _COLUMNS: tuple[peewee.Field, ...] = (
@@ -83,6 +88,13 @@ def find_endpoint(path: str) -> WebhookEndpoint | None:
     if row is None:
         return None
     return WebhookEndpoint(**{column.name: value for column, value in zip(_COLUMNS, row, strict=True)})
+
+
+def _bounded(headers: dict[str, str]) -> dict[str, str]:
+    """The first headers of an unauthenticated refusal, names and values cut short, so that each
+    such row stays small whatever the caller sends."""
+    items = list(headers.items())[:MAX_ANONYMOUS_HEADERS]
+    return {name[:MAX_ANONYMOUS_HEADER]: value[:MAX_ANONYMOUS_HEADER] for name, value in items}
 
 
 def presented_secrets(req: falcon.Request) -> list[str]:
@@ -153,6 +165,12 @@ class Receiver:
             self._store(req, endpoint, delivery, "bad_request", 400, problem)
             raise falcon.HTTPBadRequest(title="Bad Request", description=problem)
 
+        if endpoint.authentication == AUTH_HMAC and not deliveries.first_time(
+            endpoint.id, deliveries.keys(req, req.get_header(SIGNATURE_HEADER) or ""), self.host.now()
+        ):
+            reason = "This signed delivery was already accepted (same delivery id or signature)."
+            self._store(req, endpoint, delivery, DUPLICATE, 409, reason)
+            raise falcon.HTTPConflict(title="Conflict", description=reason)
         request_id = self._store(req, endpoint, delivery, ACCEPTED, 200, "")
         if request_id is None:
             raise falcon.HTTPNotFound(title="Not Found", description="No webhook endpoint at this path.")
@@ -237,8 +255,10 @@ class Receiver:
         reason: str,
     ) -> int | None:
         body = None
-        if delivery.raw and not delivery.too_large:
+        anonymous = outcome in UNAUTHENTICATED
+        if delivery.raw and not delivery.too_large and not anonymous:
             body = redaction.stored_body(self.host, delivery.raw, delivery.json()[0], delivery.secrets)
+        headers = redaction.headers(self.host, req.headers, delivery.secrets)
         row = {
             "received_at": to_db(self.host.now()),
             "method": req.method,
@@ -246,7 +266,7 @@ class Receiver:
             "status": status,
             "reason": reason,
             "client_ip": req.remote_addr or "",
-            "headers": json.dumps(redaction.headers(self.host, req.headers, delivery.secrets)),
+            "headers": json.dumps(_bounded(headers) if anonymous else headers),
             "query": json.dumps(redaction.query(self.host, req.params, delivery.secrets)),
             "body": body,
         }

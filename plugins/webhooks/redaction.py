@@ -6,18 +6,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from host import Host
+from host import Host, secret_name
 from plugins.webhooks.payload import UNPARSED, escape_for_storage
 
 REDACTED = "********"
-# A header or query parameter whose name contains one of these carries a credential.
-SECRET_WORDS = ("auth", "token", "secret", "password", "passwd", "cookie", "signature", "session", "key")
 MIN_SCRUB_LENGTH = 4
-
-
-def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_WORDS)
 
 
 def scrub(host: Host, text: str, secrets: Iterable[str]) -> str:
@@ -69,7 +62,7 @@ def headers(host: Host, raw: Mapping[str, str], secrets: Iterable[str] = ()) -> 
     """Header names lower-cased, credential headers masked, presented secrets scrubbed elsewhere."""
     secrets = list(secrets)
     return {
-        name.lower(): REDACTED if is_secret_name(name) else scrub(host, value, secrets)
+        name.lower(): REDACTED if secret_name(name) else scrub(host, value, secrets)
         for name, value in sorted(raw.items())
     }
 
@@ -78,7 +71,7 @@ def query(host: Host, params: Mapping[str, Any], secrets: Iterable[str] = ()) ->
     secrets = list(secrets)
 
     def clean(name: str, value: Any) -> Any:
-        if is_secret_name(name):
+        if secret_name(name):
             return REDACTED
         if isinstance(value, list):
             return [scrub(host, str(v), secrets) for v in value]

@@ -5,6 +5,8 @@ Secrets are write-only: responses say whether one is set, never what it is.
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 
 from host import Host, json_body, query_int
@@ -20,6 +22,40 @@ def _refuse(exc: InvalidEndpoint) -> falcon.HTTPError:
     if exc.status == 409:
         return falcon.HTTPConflict(title="Conflict", description=exc.message)
     return falcon.HTTPBadRequest(title="Bad Request", description=exc.message)
+
+
+CHANGED = "webhook.endpoint_changed"
+
+
+def _guarding(endpoint: WebhookEndpoint) -> tuple[Any, ...]:
+    """What decides who may call an endpoint: its path, method of authentication and secrets."""
+    return (
+        endpoint.path,
+        endpoint.authentication,
+        endpoint.token_digest,
+        endpoint.hmac_secret,
+        endpoint.username,
+        endpoint.password_digest,
+    )
+
+
+def _announce(
+    host: Host, req: falcon.Request, endpoint: WebhookEndpoint, previous: tuple[Any, ...] | None
+) -> None:
+    """Before saving a new endpoint or a change of who may call one, tell the plugins whose
+    triggers listen to it (they stop until their owners confirm), so no request can slip in."""
+    if previous is not None and previous == _guarding(endpoint):
+        return
+    actor = req.context.actor
+    payload = {
+        "endpointId": endpoint.id,
+        "endpointPath": endpoint.path,
+        "previousPath": previous[0] if previous else None,
+        "authentication": endpoint.authentication,
+        "previousAuthentication": previous[1] if previous else None,
+        "by": actor.username if actor else None,
+    }
+    host.emit(CHANGED, payload, actor=actor, source="webhooks")
 
 
 def _endpoint(endpoint_id: str) -> WebhookEndpoint:
@@ -41,7 +77,9 @@ class EndpointCollection:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
-            endpoint = endpoints.save(endpoints.apply(self.host, None, json_body(req)), created=True)
+            endpoint = endpoints.apply(self.host, None, json_body(req))
+            _announce(self.host, req, endpoint, None)
+            endpoint = endpoints.save(endpoint, created=True)
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
         resp.status = falcon.HTTP_201
@@ -58,8 +96,11 @@ class EndpointItem:
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
+        previous = _guarding(endpoint)
         try:
-            endpoint = endpoints.save(endpoints.apply(self.host, endpoint, json_body(req)))
+            endpoint = endpoints.apply(self.host, endpoint, json_body(req))
+            _announce(self.host, req, endpoint, previous)
+            endpoints.save(endpoint)
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
         resp.media = endpoints.describe(self.host, endpoint)

@@ -6,7 +6,8 @@ and deletes everything older than the Nth newest. Two writers for one endpoint t
 interleave, and ids, which grow in lock order, say which requests are the newest.
 
 Refused requests (anyone who knows the URL can send them) are first trimmed to their own cap,
-half the retention: a flood of them cannot push out more than half of the accepted ones.
+half the retention and at most MAX_REFUSED: a flood of them cannot push out more than half of
+the accepted ones, nor fill the disk.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ def _lock(endpoint_id: str) -> int | None:
     return row[0] if row else None
 
 
+MAX_REFUSED = 50
+
+
 def refused_cap(keep: int) -> int:
     """How many refused requests an endpoint keeps: half its retention, at least one (so with a
-    retention of 1 the one request kept is simply the newest)."""
-    return max(1, keep // 2)
+    retention of 1 the one request kept is simply the newest), at most MAX_REFUSED: with their
+    bodies left out (see `receiver`) what anyone can make an endpoint store stays small."""
+    return min(MAX_REFUSED, max(1, keep // 2))
 
 
 def _trim_where(condition: Any, keep: int) -> int:
