@@ -1,4 +1,5 @@
-"""Shared test components: a real OpenLDAP server (`slapd`) for the LDAP login tests."""
+"""Shared test components: a real OpenLDAP server (`slapd`) for the LDAP login tests, and a
+recording HTTP server (`recorder`) that automated tasks call."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from host.testing import free_port, require, wait_for_port
+from tests.releases.support import Recorder
 
 SUFFIX = "dc=example,dc=org"
 PEOPLE = f"ou=people,{SUFFIX}"
@@ -144,3 +146,11 @@ access to * by * read
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    """An HTTP server on 127.0.0.1 that records what automated tasks send it."""
+    found = Recorder()
+    yield found
+    found.close()

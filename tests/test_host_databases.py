@@ -9,11 +9,10 @@ from host import User
 from host.db import bound
 from plugins.releases_api.settings import load_settings
 from plugins.releases_api.worker import WorkerThread
-from tests.test_releases_api import (
+from tests.releases.support import (
     LOCAL,
     get,
     make_template,
-    recorder,  # noqa: F401 - the loopback server fixture, used by name
     release_from,
     tasks_of,
     webhook,

@@ -10,39 +10,9 @@ import pytest
 
 from host import hookimpl
 from host.testing import basic_auth, token_headers
+from tests.webhooks.support import API, create, everything_stored, stored
 
-API = "/api/v1/config/webhook-endpoints"
 PAT_SHAPED = "rpa_" + "Ab3" * 13 + "Z"  # well-formed shape, nobody's token
-
-
-@pytest.fixture
-def harness(make_host):
-    return make_host(plugins=["pat_auth", "webhooks"])
-
-
-@pytest.fixture
-def admin(harness):
-    return harness.user("root", roles=("admin",))
-
-
-def create(harness, admin, **fields):
-    body = {"title": "Git pushes", "path": "git-pushes", "authentication": "none", **fields}
-    result = harness.call("POST", API, as_user=admin, json=body)
-    assert result.status_code == 201, result.text
-    return result.json
-
-
-def stored(harness, admin, endpoint_id):
-    result = harness.call("GET", f"{API}/{endpoint_id}/requests", as_user=admin)
-    assert result.status_code == 200, result.text
-    return result.json
-
-
-def everything_stored(harness) -> str:
-    with harness.db():
-        return "\n".join(
-            json.dumps(row, default=str) for model in harness.host.models for row in model.select().dicts()
-        )
 
 
 def listen(harness) -> list:

@@ -13,18 +13,17 @@ from host import StartupError
 from host.testing import free_port
 from plugins.releases_api import outgoing
 from plugins.releases_api.models import Release, Trigger
-from tests.test_releases_api import (
+from tests.releases.support import (
     LOCAL,
     get,
     make_template,
     manual,
-    recorder,  # noqa: F401 - the loopback server fixture, used by name
     release_from,
     run_tasks,
     tasks_of,
     webhook,
 )
-from tests.test_releases_triggers import PUSH, make_trigger, received
+from tests.releases.test_releases_triggers import PUSH, make_trigger, received
 
 PLUGINS = ["releases_api"]
 EDITOR = ["template#view", "template#edit", "release#create", "release#start", "release#view"]

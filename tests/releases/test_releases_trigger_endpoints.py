@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.test_webhooks_triggers import ENDPOINTS, Client
+from tests.webhooks.test_webhooks_triggers import ENDPOINTS, Client
 
 PLUGINS = ["pat_auth", "releases_api", "webhooks"]
 EDITOR = ["template#view", "template#edit", "release#create", "release#start", "release#view"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from plugins.releases_api.models import Release, Trigger
-from tests.test_releases_api import get, make_template, manual
+from tests.releases.support import get, make_template, manual
 
 PLUGINS = ["releases_api"]
 

@@ -10,11 +10,10 @@ import sys
 
 from host.testing import PROJECT_ROOT
 from plugins.releases_api.models import Job
-from tests.test_releases_api import (
+from tests.releases.support import (
     LOCAL,
     get,
     make_template,
-    recorder,  # noqa: F401 - the loopback server fixture, used by name
     release_from,
     tasks_of,
     webhook,

@@ -11,7 +11,7 @@ import json
 
 import requests
 
-from tests.test_webhooks_triggers import ENDPOINTS, Client
+from tests.webhooks.test_webhooks_triggers import ENDPOINTS, Client
 
 PLUGINS = ["pat_auth", "releases_api", "webhooks"]
 SECRET = "gh-webhook-secret-7f3a"

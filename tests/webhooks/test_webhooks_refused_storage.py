@@ -9,7 +9,7 @@ import json
 
 import requests
 
-from tests.test_webhooks_triggers import ENDPOINTS, Client
+from tests.webhooks.test_webhooks_triggers import ENDPOINTS, Client
 
 PLUGINS = ["pat_auth", "webhooks"]
 MAX_REFUSED = 50

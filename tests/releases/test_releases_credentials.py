@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.test_releases_api import (
+from tests.releases.support import (
     Recorder,
     get,
     make_template,
     manual,
-    recorder,  # noqa: F401 - the loopback server fixture, used by name
     release_from,
     run_tasks,
     tasks_of,
@@ -208,7 +207,7 @@ def test_a_task_using_the_release_title_needs_the_callers_own_credentials(harnes
 
 
 def test_a_trigger_without_its_own_run_as_cannot_feed_request_values_to_the_templates(harness, admin):
-    from tests.test_releases_triggers import PUSH, make_trigger, received
+    from tests.releases.test_releases_triggers import PUSH, make_trigger, received
 
     template = abort_template(harness, admin)
     eve = harness.user("eve", EDITOR)
@@ -247,7 +246,7 @@ def test_a_release_from_a_template_needs_create_release_or_view_on_it(harness, a
 
 
 def test_a_trigger_needs_and_keeps_needing_a_right_on_its_template(harness, admin):
-    from tests.test_releases_triggers import PUSH, make_trigger, received
+    from tests.releases.test_releases_triggers import PUSH, make_trigger, received
 
     template = make_template(harness, admin, [manual()])
     tina = harness.user("tina", ["template#edit", "release#create", "release#start"])
@@ -300,7 +299,7 @@ def test_only_an_admin_may_make_releases_and_templates_owned_by_someone_else(har
 
 
 def test_a_trigger_edited_by_someone_else_becomes_theirs_without_the_stored_password(harness, admin):
-    from tests.test_releases_triggers import make_trigger
+    from tests.releases.test_releases_triggers import make_trigger
 
     template = make_template(harness, admin, [manual()])
     trigger = make_trigger(harness, admin, template["id"])
