@@ -23,8 +23,10 @@ from host import (
     Host,
     PreparedQuery,
     basic_credentials,
+    check_attempts,
     presented_credentials,
     read_body,
+    record_failure,
     same,
     to_db,
 )
@@ -148,8 +150,11 @@ class Receiver:
             reason = f"The request body is larger than {self.max_body} bytes."
             self._store(req, endpoint, delivery, "too_large", 413, reason)
             raise falcon.HTTPContentTooLarge(title="Request body too large", description=reason)
+        attempts = None if endpoint.authentication == AUTH_NONE else check_attempts(self.host, req)
         refusal = self._refusal(req, endpoint, delivery)
         if refusal is not None:
+            if attempts is not None:
+                record_failure(self.host, attempts)
             self._store(req, endpoint, delivery, "unauthorized", 401, refusal)
             log.info("webhook %s refused a request: %s", endpoint.id, refusal)
             raise falcon.HTTPUnauthorized(

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from host import hookimpl
+from host.config import SecuritySettings
 from host.testing import basic_auth, token_headers
 from tests.webhooks.support import API, create, everything_stored, stored
 
@@ -359,3 +360,37 @@ def test_lowering_retention_also_trims_refused_requests_to_their_share(harness, 
         "method_not_allowed",
         "method_not_allowed",
     ]
+
+
+def test_guessing_an_endpoints_secret_is_limited_like_a_password(make_host):
+    """Wrong Basic passwords, tokens or signatures count toward the caller's address limit: over
+    it the answer is 429 and nothing is stored, while other addresses are still served."""
+    limits = SecuritySettings(failures_per_account=3, failures_per_address=3, failure_window_minutes=15)
+    harness = make_host(plugins=["pat_auth", "webhooks"], security=limits)
+    admin = harness.user("root", roles=("admin",))
+    endpoint = create(harness, admin, authentication="basic", username="ci", password="right-password")
+    wrong = basic_auth("ci", "guess")
+    answers = [
+        harness.call(
+            "POST", "/webhooks/git-pushes", json={}, headers=wrong, remote_addr="203.0.113.9"
+        ).status_code
+        for _ in range(5)
+    ]
+    assert answers == [401, 401, 401, 429, 429]
+    blocked = harness.call(
+        "POST",
+        "/webhooks/git-pushes",
+        json={},
+        headers=basic_auth("ci", "right-password"),
+        remote_addr="203.0.113.9",
+    )
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert len(stored(harness, admin, endpoint["id"])) == 3, "a refused guess over the limit writes nothing"
+    elsewhere = harness.call(
+        "POST",
+        "/webhooks/git-pushes",
+        json={},
+        headers=basic_auth("ci", "right-password"),
+        remote_addr="198.51.100.4",
+    )
+    assert elsewhere.status_code == 200
