@@ -21,6 +21,7 @@ import pytest
 from host import users
 from host.app import App, create_app
 from host.config import Config
+from host.credentials import TOKEN_HEADER
 from host.db import bound
 from host.testing.components import PROJECT_ROOT, TEST_SECRET_KEY, FakeClock
 
@@ -84,7 +85,7 @@ def token_headers(token: str, style: str = "header") -> dict[str, str]:
     """A PAT as `x-release-personal-token` (style "header") or as Basic with an empty username."""
     if style == "basic":
         return basic_auth("", token)
-    return {"x-release-personal-token": token}
+    return {TOKEN_HEADER: token}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 import falcon
 
-from host import AUTHENTICATED, PUBLIC, Host, Route
+from host import AUTHENTICATED, PUBLIC, TOKEN_HEADER, Host, Route
 
 API_PREFIXES = ("/api/", "/webhooks/")
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -113,7 +113,7 @@ def build(host: Host) -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic"},
-                "personalAccessToken": {"type": "apiKey", "in": "header", "name": "x-release-personal-token"},
+                "personalAccessToken": {"type": "apiKey", "in": "header", "name": TOKEN_HEADER},
             }
         },
         "paths": paths,

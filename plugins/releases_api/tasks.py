@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from host import Host
+from host import TOKEN_HEADER, Host
 from plugins.releases_api import guard, outgoing
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.chains import PARENT_HEADER
@@ -94,7 +94,7 @@ def credentials(username: str | None, password: str | None) -> dict[str, str]:
     if not password:
         return {}
     if not username:
-        return {"x-release-personal-token": password}
+        return {TOKEN_HEADER: password}
     raw = f"{username}:{password}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
