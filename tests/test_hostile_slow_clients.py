@@ -1,5 +1,6 @@
 """Under real gunicorn with the shipped conf/gunicorn.conf.py: clients that open a connection and
-never finish their request headers do not stop the server from answering everyone else."""
+never finish their request headers or body do not stop the server from answering everyone else,
+and cost it no CPU while they wait."""
 
 import base64
 import os
@@ -8,11 +9,12 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
 
-from host.testing import PROJECT_ROOT
+from host.testing import PROJECT_ROOT, free_port, start_gunicorn, stop_process
 
 STUCK_CONNECTIONS = 50
 PARTIAL_HEADERS = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
@@ -182,3 +184,74 @@ def test_threads_and_workers_come_from_the_configuration_then_the_environment(tm
     assert (overridden["workers"], overridden["threads"]) == ("1", "12")
     old_model = _gunicorn_settings(toml, tmp_path, {"RELEASE_HOST_WORKER_CLASS": "sync"})
     assert (old_model["worker_class"], old_model["threads"]) == ("sync", "1")
+
+
+SLOW_BODIES = [
+    b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 1000\r\n\r\nus",
+    b"POST /api/v1/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{",
+]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_fifty_bodies_that_stop_arriving_do_not_stop_a_normal_request(harness, serve):
+    """Whole headers, then a body that stops (with a length or chunked): no thread waits for it."""
+    base = serve(harness, env={"RELEASE_HOST_THREADS": "2"})
+    host, port = base.removeprefix("http://").split(":")
+    stuck = []
+    for i in range(STUCK_CONNECTIONS):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(SLOW_BODIES[i % 2])
+        stuck.append(sock)
+    try:
+        time.sleep(0.5)
+        for _ in range(10):
+            started = time.monotonic()
+            assert requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200
+            assert time.monotonic() - started < 1.0, "a normal request waited behind the slow bodies"
+    finally:
+        for sock in stuck:
+            sock.close()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_connection_waiting_for_its_headers_costs_no_cpu(harness, tmp_path):
+    """The probe saw one such connection keep a worker at 100 % CPU (a peek that left the bytes
+    readable, so the poller woke at once, again and again)."""
+    port = free_port()
+    proc = start_gunicorn(harness.write_conf(), port, tmp_path / "gunicorn.log", workers=1)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{base}/api/v1/health", timeout=10).status_code == 200
+        workers = _children(proc.pid)
+        before = _cpu_seconds(workers)
+        stuck = _stuck_clients(base, 2)
+        time.sleep(3)
+        used = _cpu_seconds(workers) - before
+        for sock in stuck:
+            sock.close()
+        assert used < 0.5, f"the worker spent {used:.2f} s of CPU in 3 s on two waiting connections"
+    finally:
+        stop_process(proc)
