@@ -235,3 +235,11 @@ def test_a_port_in_use_is_one_line_before_serving(project, how):
     refused(result, f"cannot serve on {bind!r}: Address already in use")
     assert "Serving on" not in result.stdout
 
+
+@pytest.mark.parametrize("address", ["notanip", "999.1.1.1", "10.0.0.0/33", ""])
+def test_unblocking_something_that_is_no_address_is_refused(project, address):
+    conf, cwd = project
+    refused(
+        release_host("security", "unblock", address, cwd=cwd, conf=conf),
+        f"{address!r} is not an IP address or network",
+    )

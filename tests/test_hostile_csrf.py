@@ -131,7 +131,6 @@ def test_a_session_write_from_another_origin_is_403_even_with_the_csrf_token(har
     assert same.status_code == 201, same.text
 
 
-
 def post_login(page, user, headers):
     """The login form as a browser posts it: the nonce cookie and token from `GET /login`."""
     form = page.get("/login")

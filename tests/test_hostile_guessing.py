@@ -221,6 +221,18 @@ def test_cli_lists_and_clears_blocks(make_host, tmp_path):
     assert "Traceback" not in bad.stderr
 
 
+def test_cli_clears_an_ipv6_block_by_its_slash_64_or_any_address_in_it(harness, alice):
+    for address in ("2001:db8:1:2::/64", "2001:db8:1:2::99", "[fe80::1%eth0]"):
+        client = "fe80::7%eth1" if address.startswith("[fe80") else "2001:db8:1:2::1"
+        guess(harness, "alice", "wrong", client)
+        cleared = harness.cli("security", "unblock", address)
+        assert cleared.returncode == 0, cleared.stderr
+        assert "cleared 2 counter(s) of " in cleared.stdout
+    wide = harness.cli("security", "unblock", "2001:db8::/48")
+    assert wide.returncode == 2
+    assert "wider than one counter" in wide.stderr
+
+
 def test_security_settings_are_read_and_checked(tmp_path):
     conf = tmp_path / "host.toml"
     conf.write_text(
