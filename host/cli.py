@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -33,7 +34,36 @@ def ensure_admin(host: Host) -> str | None:
     return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
 
 
+def checked_bind(bind: str) -> str:
+    """`bind` if gunicorn can listen there now, else `SystemExit` with one line (exit 2): a port out
+    of range or in use would otherwise end in a traceback or in gunicorn's retries and errors after
+    "Serving on …". The socket is bound once and closed; `unix:` and `fd://` go to gunicorn as they are."""
+    if bind.startswith(("unix:", "fd://")):
+        return bind
+    name, _, port = bind.rpartition(":")
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    elif ":" in name:
+        raise SystemExit(
+            f"release-host: cannot serve on {bind!r}: an IPv6 address goes in brackets ([::1]:5516)"
+        )
+    if not name or not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise SystemExit(
+            f"release-host: cannot serve on {bind!r}: expected host:port with a port from 1 to 65535 "
+            "(such as 127.0.0.1:5516)"
+        )
+    try:  # as gunicorn binds: IPv6 for a bracketed address, else IPv4 (a name resolved by bind)
+        with socket.socket(socket.AF_INET6 if ":" in name else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((name, int(port)))
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SystemExit(f"release-host: cannot serve on {bind!r}: {reason}") from None
+    return bind
+
+
 def cmd_serve(host: Host, args: argparse.Namespace) -> int:
+    bind = checked_bind(args.bind or host.config.bind)
     with host.database.connection_context():
         for name in host.migrate():
             print(f"applied migration {name}")
@@ -57,7 +87,7 @@ def cmd_serve(host: Host, args: argparse.Namespace) -> int:
     ]
     if host.config.source:
         os.environ["RELEASE_HOST_CONF"] = str(host.config.source.resolve())
-    os.environ.setdefault("RELEASE_HOST_BIND", args.bind or host.config.bind)
+    os.environ["RELEASE_HOST_BIND"] = bind  # `--bind` over the variable, which the configuration read
     if args.workers:
         os.environ["RELEASE_HOST_WORKERS"] = str(args.workers)
     if args.threads:

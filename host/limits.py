@@ -25,6 +25,7 @@ import falcon
 import peewee
 
 from host.db import BaseModel, database, from_db, to_db
+from host.logsafe import escape
 from host.usernames import username_key
 
 if TYPE_CHECKING:
@@ -91,8 +92,10 @@ def client_address(host: Host, req: falcon.Request) -> str:
 
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in `value` without its zone (`fe80::1%eth0` is a link-local peer as the socket
+    names it; the zone says which interface, not who), or None when it is no address."""
     try:
-        return ipaddress.ip_address(value.strip("[]"))
+        return ipaddress.ip_address(value.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
 
@@ -115,14 +118,15 @@ def _proxies(host: Host) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 
 @functools.lru_cache(maxsize=4096)
 def address_key(value: str | None) -> str:
-    """The counted address: IPv4 as is, IPv6 by its /64 (one customer's usual allocation)."""
+    """The counted address: IPv4 as is, IPv6 by its /64 (one customer's usual allocation), a
+    string that is no address (a Unix socket's peer) as itself, escaped and cut to the column."""
     ip = _ip(value or "")
     if ip is None:
-        return (value or "unknown")[:64]
+        return escape(value or "unknown")[:64]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped:
             return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{ip.exploded.split('%')[0]}/64", strict=False))
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
 
 

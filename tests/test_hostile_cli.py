@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pty
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -199,3 +200,46 @@ def test_password_prompt_without_a_terminal_is_refused(project):
     conf, cwd = project
     result = release_host("users", "create", "gus", "--password", cwd=cwd, conf=conf)
     refused(result, "--password asks on a terminal and there is none here: use --password-env NAME")
+
+
+@pytest.mark.parametrize(
+    ("bind", "message"),
+    [
+        ("127.0.0.1:99999", "expected host:port with a port from 1 to 65535"),
+        ("127.0.0.1:0", "expected host:port with a port from 1 to 65535"),
+        ("127.0.0.1:８０８０", "expected host:port with a port from 1 to 65535"),
+        ("notaport", "expected host:port with a port from 1 to 65535"),
+        (":5516", "expected host:port with a port from 1 to 65535"),
+        ("::1:5516", "an IPv6 address goes in brackets"),
+        ("no-such-host.invalid:5516", "cannot serve on 'no-such-host.invalid:5516': "),
+    ],
+)
+def test_a_bad_bind_is_one_line_before_serving(project, bind, message):
+    conf, cwd = project
+    result = release_host("serve", "--bind", bind, cwd=cwd, conf=conf)
+    refused(result, message)
+    assert "Serving on" not in result.stdout
+
+
+@pytest.mark.parametrize("how", ["option", "configuration"])
+def test_a_port_in_use_is_one_line_before_serving(project, how):
+    conf, cwd = project
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bind = f"127.0.0.1:{taken.getsockname()[1]}"
+        if how == "option":
+            result = release_host("serve", "--bind", bind, cwd=cwd, conf=conf)
+        else:
+            result = release_host("serve", cwd=cwd, conf=conf, env={"RELEASE_HOST_BIND": bind})
+    refused(result, f"cannot serve on {bind!r}: Address already in use")
+    assert "Serving on" not in result.stdout
+
+
+@pytest.mark.parametrize("address", ["notanip", "999.1.1.1", "10.0.0.0/33", ""])
+def test_unblocking_something_that_is_no_address_is_refused(project, address):
+    conf, cwd = project
+    refused(
+        release_host("security", "unblock", address, cwd=cwd, conf=conf),
+        f"{address!r} is not an IP address or network",
+    )

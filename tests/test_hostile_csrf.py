@@ -10,14 +10,17 @@ against gunicorn.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
+import bcrypt
 import pytest
 import requests
 
 from host.testing import basic_auth, free_port
-from host.testing.browser import PageSession
+from host.testing.browser import FORM, PageSession
 
 ENDPOINTS = "/api/v1/config/webhook-endpoints"
 TOKENS = "/api/v1/personal-access-tokens"
@@ -126,6 +129,49 @@ def test_a_session_write_from_another_origin_is_403_even_with_the_csrf_token(har
     assert foreign.status_code == 403
     same = page.api("POST", ENDPOINTS, json=ENDPOINT, headers={"Origin": SAME_ORIGIN})
     assert same.status_code == 201, same.text
+
+
+def post_login(page, user, headers):
+    """The login form as a browser posts it: the nonce cookie and token from `GET /login`."""
+    form = page.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
+    body = urlencode({"username": user.username, "password": user.password, "login_csrf": token})
+    return page.request("POST", "/login", body=body, headers={**FORM, **headers})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://127.0.0.1:9999"},
+        {"Origin": "http://falconframework.org:8080", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": SAME_ORIGIN},
+    ],
+)
+def test_a_login_form_from_another_origin_is_403_before_any_bcrypt(harness, admin, headers, monkeypatch):
+    """Login CSRF: a foreign page must not sign the browser in (to the attacker's account)."""
+    page = PageSession(harness)
+
+    def no_bcrypt(*args):
+        raise AssertionError("a cross-site login ran bcrypt")
+
+    monkeypatch.setattr(bcrypt, "checkpw", no_bcrypt)
+    result = post_login(page, admin, headers)
+    assert result.status_code == 403, result.text
+    assert "Cross-site requests may not change anything here" in result.text
+    assert page.session_id is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": SAME_ORIGIN}, {"Origin": SAME_ORIGIN, "Sec-Fetch-Site": "same-origin"}],
+)
+def test_a_login_form_from_this_origin_or_no_browser_logs_in(harness, admin, headers):
+    page = PageSession(harness)
+    result = post_login(page, admin, headers)
+    assert result.status_code == 303, result.text
+    assert page.session_id is not None
 
 
 ATTACK_PAGE = """<!doctype html><html><body>

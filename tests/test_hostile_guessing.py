@@ -142,6 +142,35 @@ def test_ipv6_clients_are_counted_by_their_slash_64(harness, alice):
     assert guess(harness, "alice", alice.password, "2001:db8:1:3::1").status_code == 200
 
 
+def test_a_scoped_ipv6_client_is_counted_without_its_zone(harness, alice):
+    """A link-local peer (getpeername gives `fe80::1%eth0`) gets 401/429 like any other, never 500."""
+    assert guess(harness, "alice", alice.password, "fe80::1%eth0").status_code == 200
+    for index in range(LIMITS.failures_per_account):
+        assert guess(harness, "alice", "wrong", f"fe80::{index + 1:x}%eth{index}").status_code == 401
+    assert_too_many(guess(harness, "alice", alice.password, "fe80::ff%eth9"))
+    assert guess(harness, "alice", alice.password, "fe80:0:0:1::1%eth0").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        ("fe80::1%eth0", "fe80::/64"),
+        ("[fe80::1%25]", "fe80::/64"),
+        ("::ffff:192.0.2.1%lo", "192.0.2.1"),
+        ("192.0.2.1%eth0", "192.0.2.1"),
+        ("fe80::1%", "fe80::/64"),
+        ("not an ip", "not an ip"),
+        ("evil\nline", "evil\\nline"),
+        ("%", "%"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("x" * 100, "x" * 64),
+    ],
+)
+def test_any_address_string_is_counted_and_never_raises(address, counted):
+    assert limits.address_key(address) == counted
+
+
 def test_the_login_page_answers_429_with_a_message(harness, alice, clock):
     page = PageSession(harness)
     for _ in range(LIMITS.failures_per_account):
@@ -190,6 +219,18 @@ def test_cli_lists_and_clears_blocks(make_host, tmp_path):
     assert bad.returncode == 2
     assert "give a client address" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_cli_clears_an_ipv6_block_by_its_slash_64_or_any_address_in_it(harness, alice):
+    for address in ("2001:db8:1:2::/64", "2001:db8:1:2::99", "[fe80::1%eth0]"):
+        client = "fe80::7%eth1" if address.startswith("[fe80") else "2001:db8:1:2::1"
+        guess(harness, "alice", "wrong", client)
+        cleared = harness.cli("security", "unblock", address)
+        assert cleared.returncode == 0, cleared.stderr
+        assert "cleared 2 counter(s) of " in cleared.stdout
+    wide = harness.cli("security", "unblock", "2001:db8::/48")
+    assert wide.returncode == 2
+    assert "wider than one counter" in wide.stderr
 
 
 def test_security_settings_are_read_and_checked(tmp_path):

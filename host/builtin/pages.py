@@ -2,7 +2,8 @@
 
 Login goes through `verify_login`, so every password authenticator (internal, LDAP) works here
 as it does for HTTP Basic. The login form has its own CSRF token, bound to a pre-login cookie,
-so another site cannot sign a browser into an account of its choosing.
+and the POST must come from this origin (`host.origins`; the route is public, so the middleware
+does not check it), so another site cannot sign a browser into an account of its choosing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.limits import TooManyAttempts
 from host.migrations import Migration, create_tables
+from host.origins import refuse_foreign_origin
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
 from host.users import INVALID_LOGIN, verify_login
@@ -111,6 +113,7 @@ class Login:
         self._show(req, resp, next_path=next_path)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        refuse_foreign_origin(req)  # login CSRF: a foreign page signing the browser in; before bcrypt
         form = _form(req)
         username = _text(form, "username").strip()
         password = _text(form, "password")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 
 from host import limits
@@ -23,12 +24,7 @@ def register_migrations(host):
 
 def cmd_security(host, args: argparse.Namespace) -> int:
     if args.security_action == "unblock":
-        if not args.address.strip() or len(args.address) > 64:
-            print("release-host: give a client address such as 203.0.113.7 or 2001:db8::1", file=sys.stderr)
-            return 2
-        removed = limits.clear(host, args.address)
-        print(f"cleared {removed} counter(s) of {limits.address_key(args.address)}")
-        return 0
+        return _unblock(host, args.address)
     rows = limits.current(host)
     if not rows:
         print("no failed attempts in the current window")
@@ -39,6 +35,34 @@ def cmd_security(host, args: argparse.Namespace) -> int:
             f"{_printable(row['address'])}\t{who}\t{row['failures']}/{row['limit']}"
             f"\t{state}\tuntil {iso(row['until'])}"
         )
+    return 0
+
+
+def _unblock(host, value: str) -> int:
+    """Clear an address's counters. A typo must not look like success (the real address would
+    stay blocked): what is neither an address, nor a network within one counter, nor a counted
+    address as `security blocks` shows it (a Unix socket peer), is refused."""
+    try:
+        network = ipaddress.ip_network(value.strip().strip("[]").split("%", 1)[0], strict=False)
+    except ValueError:
+        network = None
+    if network is not None and network.prefixlen < (64 if network.version == 6 else 32):
+        print(
+            f"release-host: {value!r} is wider than one counter: counters are kept per IPv4 address "
+            "and per IPv6 /64 (see `release-host security blocks`)",
+            file=sys.stderr,
+        )
+        return 2
+    address = str(network.network_address) if network is not None else value
+    removed = limits.clear(host, address)
+    if network is None and not removed:
+        print(
+            f"release-host: {value!r} is not an IP address or network (nor a counted address); "
+            "give a client address such as 203.0.113.7 or 2001:db8::/64",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"cleared {removed} counter(s) of {limits.address_key(address)}")
     return 0
 
 
