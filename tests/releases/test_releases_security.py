@@ -29,16 +29,6 @@ PLUGINS = ["releases_api"]
 EDITOR = ["template#view", "template#edit", "release#create", "release#start", "release#view"]
 
 
-@pytest.fixture
-def harness(make_host):
-    return make_host(plugins=PLUGINS, settings={"releases_api": LOCAL})
-
-
-@pytest.fixture
-def admin(harness):
-    return harness.user("root", roles=("admin",))
-
-
 def stored_password(harness, model: Any, object_id: str) -> str | None:
     with harness.db():
         secret = model.get_by_id(object_id).script_password
