@@ -197,7 +197,8 @@ class Host:
 
     @contextmanager
     def connection(self) -> Iterator[peewee.Database]:
-        """The thread's open connection (a request's), or one opened here and closed afterwards.
+        """This host's database for the block, from any thread: models use it, on the thread's
+        open connection (a request's) or one opened here and closed afterwards.
 
         peewee's `connection_context()` closes a connection it did not open, which would break
         the request around it; this only closes what it opened, so it nests anywhere.
@@ -206,7 +207,8 @@ class Host:
         if opened:
             self.database.connect()
         try:
-            yield self.database
+            with storage.bound(self.database):
+                yield self.database
         finally:
             if opened and not self.database.is_closed():
                 self.database.close()

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from host.errors import StartupError
+from host.secret_names import secret_name
 
 DEFAULT_CONF = Path("conf/host.toml")
 PACKAGE_CONF = Path(__file__).resolve().parent.parent / DEFAULT_CONF
-_SECRET_WORDS = ("secret", "key", "password", "token")
 REDACTED = "********"
 
 
@@ -121,7 +121,7 @@ def _redact(value: Any, key: str = "") -> Any:
         return {k: _redact(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v, key) for v in value]
-    if isinstance(value, str) and any(word in key.lower() for word in _SECRET_WORDS):
+    if isinstance(value, str) and secret_name(key):
         return REDACTED
     return value
 

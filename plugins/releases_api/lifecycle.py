@@ -6,6 +6,8 @@ threads and worker processes can act on one release at the same time without los
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from host import Host, write_transaction
@@ -86,14 +88,20 @@ def advance(host: Host, release: Release) -> None:
     release.save()
 
 
-def complete_task(host: Host, task_id: str) -> Task:
-    """Complete a manual task that is in progress; the release goes on with the next one."""
+@contextmanager
+def _task_in_transaction(task_id: str) -> Iterator[tuple[Release, Task]]:
+    """A task and its release, the release's row held in a write transaction; NotFound when
+    either is gone."""
     release_id = release_of_task(task_id)
     if release_id is None:
         raise NotFound(f"Task {task_id} not found.")
     with write_transaction():
-        release = locked(release_id)
-        task = find_task(task_id)
+        yield locked(release_id), find_task(task_id)
+
+
+def complete_task(host: Host, task_id: str) -> Task:
+    """Complete a manual task that is in progress; the release goes on with the next one."""
+    with _task_in_transaction(task_id) as (release, task):
         if task.type != MANUAL_TASK:
             raise Conflict(f"Task {task_id} is a {task.type}; it completes when it has run.")
         if task.status != IN_PROGRESS or release.status != IN_PROGRESS:
@@ -108,12 +116,7 @@ def complete_task(host: Host, task_id: str) -> Task:
 
 def retry_task(host: Host, task_id: str) -> Task:
     """Run a failed task again: the release is IN_PROGRESS again from that task."""
-    release_id = release_of_task(task_id)
-    if release_id is None:
-        raise NotFound(f"Task {task_id} not found.")
-    with write_transaction():
-        release = locked(release_id)
-        task = find_task(task_id)
+    with _task_in_transaction(task_id) as (release, task):
         if task.status != FAILED or release.status != FAILED:
             raise Conflict(f"Task {task_id} is {task.status}; only a failed task can be retried.")
         task.status = PLANNED
