@@ -19,10 +19,11 @@ from host.pages import render_page, static_url
 from host.permissions import ADMIN, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
-from host.routes import AUTHENTICATED, PUBLIC, Route
+from host.routes import AUTHENTICATED, PUBLIC, Operation, Route
 from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
+from host.typed_bodies import ErrorBody, read_json, send_json
 from host.usernames import UsernameError, check_username, username_key
 from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
 
@@ -43,6 +44,8 @@ __all__ = [
     "Event",
     "Host",
     "Migration",
+    "Operation",
+    "ErrorBody",
     "NavLink",
     "Permission",
     "PreparedQuery",
@@ -74,6 +77,8 @@ __all__ = [
     "iso",
     "json_body",
     "read_body",
+    "read_json",
+    "send_json",
     "render_page",
     "presented_credentials",
     "same",

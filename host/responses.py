@@ -80,7 +80,7 @@ def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:
         raise bad_request("A JSON object is required as the request body.")
     try:
         body = json.loads(raw)
-        problem = _unsafe_json(body, "")
+        problem = unsafe_json(body, "")
     except (UnicodeDecodeError, ValueError) as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}") from None
     except RecursionError:
@@ -123,19 +123,19 @@ def unsafe_text(value: str) -> str | None:
     return None
 
 
-def _unsafe_json(value: Any, where: str) -> str | None:
+def unsafe_json(value: Any, where: str) -> str | None:
     if isinstance(value, str):
         problem = unsafe_text(value)
         return f"{problem} in {where or 'a value'}" if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
             problem = unsafe_text(key) and f"{unsafe_text(key)} in a field name"
-            problem = problem or _unsafe_json(item, f"{where}.{key}" if where else key)
+            problem = problem or unsafe_json(item, f"{where}.{key}" if where else key)
             if problem:
                 return problem
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            problem = _unsafe_json(item, f"{where}[{index}]")
+            problem = unsafe_json(item, f"{where}[{index}]")
             if problem:
                 return problem
     return None

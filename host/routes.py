@@ -22,13 +22,33 @@ UNSAFE_METHODS = frozenset(m for m in HTTP_METHODS if m not in SAFE_METHODS)
 
 
 @dataclass(frozen=True)
+class Operation:
+    """What one method of a route takes and answers: the host's OpenAPI document is built from it.
+
+    `body` and the values of `responses` are msgspec types (a `Struct`, `list[Struct]`, ...) or
+    None for no body; `responses` maps every status the method can answer on success or refusal
+    (the host adds 401/403/415/429 where the access and the body imply them). `query` is a Struct
+    whose fields are the query parameters. `also` names a permission checked in the responder
+    beyond the route's own.
+    """
+
+    summary: str = ""
+    body: Any = None
+    responses: Mapping[int, Any] = field(default_factory=dict)
+    query: Any = None
+    also: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     """A URI template, its resource, and per HTTP method the access it requires.
 
     `access` maps a method to `PUBLIC`, `AUTHENTICATED` or a permission name. `object_of`
     turns the URI parameters into the id of the object the permission is checked on
     (it appears in the 403 message). `page` marks HTML pages: their errors are HTML and a
-    missing login redirects to the login page.
+    missing login redirects to the login page. `operations` documents each method (`Operation`)
+    for the API document.
     """
 
     template: str
@@ -38,6 +58,7 @@ class Route:
     page: bool = False
     object_of: Callable[[dict[str, Any]], str | None] | None = None
     description: str = ""
+    operations: Mapping[str, Operation] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def responders(self) -> list[str]:
