@@ -42,7 +42,7 @@ def read_json(req: falcon.Request, kind: type[T], limit: int = 1024 * 1024) -> T
     if b"\\u" in raw:
         _refuse_escaped_nul_or_surrogate(raw)
     try:
-        return _decoder(kind).decode(raw)
+        return _decoder(kind).decode(raw)  # type: ignore[arg-type]
     except msgspec.ValidationError as exc:
         raise bad_request(f"The request body is not valid: {exc}.") from None
     except msgspec.DecodeError as exc:
