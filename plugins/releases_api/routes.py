@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from host import AUTHENTICATED, PUBLIC, Host, Route
+from host import AUTHENTICATED, Host, Route
 from plugins.releases_api import examples as ex
 from plugins.releases_api import permissions as p
 from plugins.releases_api import resources as r
 from plugins.releases_api.ids import release_param, task_param
-from plugins.releases_api.openapi import OpenAPIDocument
 
 PAGING = (
     ("page", "page number, from 0 to 1000000, in ASCII digits"),
@@ -340,17 +339,6 @@ def build_routes(host: Host) -> list[Route]:
                         query=PAGING,
                         errors=(400, 404),
                     )
-                }
-            },
-        ),
-        Route(
-            "/api/v1/openapi.json",
-            OpenAPIDocument(host),
-            {"GET": PUBLIC},
-            description="This OpenAPI 3 document: every API route of every loaded plugin.",
-            extra={
-                "openapi": {
-                    "GET": op("The OpenAPI 3 document of the whole API", response={"openapi": "3.0.3"})
                 }
             },
         ),
