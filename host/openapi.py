@@ -11,6 +11,7 @@ the code.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
@@ -163,7 +164,7 @@ def _parameters(template: str, op: Operation, schemas: _Schemas) -> list[dict[st
 
 def _security(access: str, op: Operation) -> list[dict[str, list[str]]]:
     if op.security is not None:
-        optional = [{}] if access == PUBLIC else []
+        optional: list[dict[str, list[str]]] = [{}] if access == PUBLIC else []
         return optional + [{name: []} for name in op.security]
     return [] if access == PUBLIC else [{name: []} for name in HOST_SECURITY]
 
@@ -209,6 +210,7 @@ def build(host: Host) -> dict[str, Any]:
     for template, plugin, route, method, access, op in methods:
         item = paths.setdefault(PARAM.sub(r"{\1}", template), {})
         item[method.lower()] = _operation(plugin, template, route, method, access, op, schemas)
+    _drop_unreferenced(paths, schemas.components)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -225,6 +227,18 @@ def build(host: Host) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": schemas.components, "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def _drop_unreferenced(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Query Structs become parameters, not schemas: keep only what some `$ref` reaches."""
+    reached: set[str] = set()
+    pending = [paths]
+    while pending:
+        found = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(pending.pop()))) - reached
+        reached |= found
+        pending += [components[name] for name in found if name in components]
+    for name in set(components) - reached:
+        del components[name]
 
 
 def operations(document: Mapping[str, Any]) -> set[tuple[str, str]]:

@@ -110,9 +110,11 @@ def read_query(req: falcon.Request, kind: type[T]) -> T:
     values: dict[str, Any] = {}
     for field in msgspec.inspect.type_info(kind).fields:  # type: ignore[attr-defined]
         name, info = field.encode_name, field.type
+        while isinstance(info, msgspec.inspect.Metadata):  # Annotated[..., Meta(description=...)]
+            info = info.type
         default = None if field.default is msgspec.NODEFAULT else field.default
         if isinstance(info, msgspec.inspect.IntType):
-            values[field.name] = query_int(req, name, default, info.ge or 0, info.le or 10**18 - 1)
+            values[field.name] = query_int(req, name, default or 0, info.ge or 0, info.le or 10**18 - 1)
             continue
         raw = req.params.get(name)
         if isinstance(raw, list):

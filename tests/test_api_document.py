@@ -191,7 +191,7 @@ def test_the_reference_page_shows_every_operation_without_scripts_of_its_own(mak
 
 def test_the_reference_is_in_the_account_menu_of_a_signed_in_user(make_host):
     harness = make_host(plugins=["pat_auth"])
-    alice = harness.user("alice")
+    alice = harness.user("alice", ["login"])
     home = harness.call("GET", "/", as_user=alice, headers={"Accept": "text/html"})
     assert home.status_code == 200
     assert 'href="/api/docs"' in home.text
