@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the whole API, built from the routes the host mounted.
 
-Every API route of every loaded plugin (under `/api/` or `/webhooks/`, not an HTML page) appears
-with each method it declares. What a method takes and answers comes from its `Operation`
+Every API route of every loaded plugin (under `/api/`, or any route declaring `operations`; not an
+HTML page) appears with each method it declares. What a method takes and answers comes from its `Operation`
 (msgspec types, turned into JSON Schema under `components/schemas`); what the host itself may
 answer (401 without credentials, 403 without the permission, 415 for a body that is not JSON,
 429 after too many failed attempts...) is added from the route's access and the operation's body,
@@ -27,7 +27,7 @@ from host.typed_bodies import ErrorBody
 if TYPE_CHECKING:
     from host.app import Host
 
-API_PREFIXES = ("/api/", "/webhooks/")
+API_PREFIX = "/api/"
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 REF = "#/components/schemas/{name}"
 HOST_SECURITY = ("basic", "personalAccessToken")
@@ -59,11 +59,12 @@ HEADERS: dict[int, dict[str, Any]] = {
 
 
 def api_routes(host: Host) -> list[tuple[str, str, Route]]:
-    """(template, plugin, route) of every API route, by template."""
+    """(template, plugin, route) of every API route, by template: each one under `/api/` that is
+    not a page, and any other that declares its operations (such as a public receiver)."""
     return [
         (template, plugin, route)
         for template, (plugin, route) in sorted(host.routes.items())
-        if not route.page and template.startswith(API_PREFIXES)
+        if not route.page and (template.startswith(API_PREFIX) or route.operations)
     ]
 
 

@@ -109,7 +109,7 @@ class ReceivedRequest(msgspec.Struct, rename="camel"):
     headers: dict[str, str]
     query: dict[str, Any]
     body: str | None
-    triggers: list[Any]
+    triggers: list[dict[str, Any]]
 
 
 class Paging(msgspec.Struct, rename="camel"):
