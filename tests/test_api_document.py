@@ -197,3 +197,28 @@ def test_the_reference_is_in_the_account_menu_of_a_signed_in_user(make_host):
     assert 'href="/api/docs"' in home.text
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert "/api/docs" in readme
+
+
+def test_the_plugin_example_of_docs_api_md_works_as_written(make_host, tmp_path, monkeypatch):
+    text = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index("### Declaring an operation") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("\n```", start)]
+    (tmp_path / "docs_example").mkdir()
+    (tmp_path / "docs_example" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "docs_example" / "notes.py").write_text(code, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    harness = make_host(plugins=["docs_example.notes"])
+    alice = harness.user("alice", ["notes#edit"])
+    made = harness.call("POST", "/api/v1/notes", as_user=alice, json={"text": "hello"})
+    assert made.status_code == 201 and made.json == {"text": "hello", "pinned": False, "id": 2}
+    refused = harness.call("POST", "/api/v1/notes", as_user=alice, json={"text": ""})
+    assert refused.status_code == 400
+    assert refused.json["message"] == "text: expected a string of length >= 1."
+    assert harness.call("GET", "/api/v1/notes?page=x", as_user=alice).status_code == 400
+    post = harness.call("GET", DOCUMENT).json["paths"]["/api/v1/notes"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NoteIn"
+    }
+    assert {"201", "400", "401", "403", "409", "413", "415", "429"} == set(post["responses"])
+    assert "Requires: notes#edit." in post["description"]
