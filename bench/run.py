@@ -28,8 +28,10 @@ from bench.inprocess import StatementCounter, count_statements, time_auth, time_
 from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
 from bench.server import DEFAULT_WORKER, Gunicorn, cpu_by_pid, cpu_used, postgres_backends
 from host.app import App, create_app
-from host.config import Config
+from host.config import Config, SecuritySettings
+from host.limits import FailedAttempts
 from host.testing import PROJECT_ROOT, Harness, PostgresCluster, basic_auth, token_headers
+from plugins.pat_auth.models import PatAuditRecord
 from plugins.pat_auth.testing import make_token
 
 RELEASES_PATH = "/api/v1/releases"
@@ -42,6 +44,9 @@ RELEASES = 20
 # A bcrypt check at cost 12 takes ~0.3 s: a shorter run would end before any request completes.
 BCRYPT_MIN_SECONDS = 3
 SLICE_SECONDS = 2
+UNLIMITED = 10**9
+# what a request might write: last-used (the token table), refusals' audit rows and counters
+WRITTEN_TABLES = [seed_pat.TABLE, PatAuditRecord._meta.table_name, FailedAttempts._meta.table_name]
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Credentials:
     password: str
     pat: str
     expired: str
+    deleted: str
+    unknown: str
 
 
 @dataclass(frozen=True)
@@ -64,17 +71,25 @@ class Scenario:
     expected: int
     uses_pat: bool = False
     min_seconds: float = 0
+    # also run on the other worker models `--worker-class` names (the comparison of item 4)
+    compare: bool = False
 
 
+CLOSE = {"Connection": "close"}
 SCENARIOS = [
-    Scenario(report.PUBLIC, PUBLIC_PATH, lambda c: {}, 200),
-    Scenario(report.PAT_HEADER, PROTECTED_PATH, lambda c: token_headers(c.pat), 200, True),
-    Scenario("protected, Basic :PAT", PROTECTED_PATH, lambda c: token_headers(c.pat, "basic"), 200, True),
-    Scenario("releases API, PAT header", RELEASES_PATH, lambda c: token_headers(c.pat), 200, True),
+    Scenario(report.PUBLIC, PUBLIC_PATH, lambda c: {}, 200, compare=True),
+    Scenario(report.PAT_HEADER, PROTECTED_PATH, lambda c: token_headers(c.pat), 200, True, compare=True),
+    Scenario(report.PAT_BASIC, PROTECTED_PATH, lambda c: token_headers(c.pat, "basic"), 200, True),
+    Scenario(
+        report.PAT_CLOSE, PROTECTED_PATH, lambda c: {**token_headers(c.pat), **CLOSE}, 200, True, compare=True
+    ),
+    Scenario(report.RELEASES, RELEASES_PATH, lambda c: token_headers(c.pat), 200, True),
     Scenario(
         "bad-checksum token (401)", PROTECTED_PATH, lambda c: token_headers(seed_pat.bad_checksum(c.pat)), 401
     ),
-    Scenario("expired token (401)", PROTECTED_PATH, lambda c: token_headers(c.expired), 401),
+    Scenario(report.EXPIRED, PROTECTED_PATH, lambda c: token_headers(c.expired), 401),
+    Scenario(report.DELETED, PROTECTED_PATH, lambda c: token_headers(c.deleted), 401),
+    Scenario(report.UNKNOWN, PROTECTED_PATH, lambda c: token_headers(c.unknown), 401),
     Scenario(
         f"protected, Basic user:password (bcrypt {PRODUCTION_BCRYPT_ROUNDS})",
         PROTECTED_PATH,
@@ -96,9 +111,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
         "--worker-class",
-        default=DEFAULT_WORKER,
-        help="gunicorn worker classes to compare in one run, comma-separated, e.g. sync,default "
-        "(default: the one conf/gunicorn.conf.py chooses)",
+        help="gunicorn worker classes, comma-separated: every scenario runs on the first, the "
+        "public and PAT-header ones on the others too (default: default,sync for a full run, "
+        "default for --quick; default is the one conf/gunicorn.conf.py chooses)",
     )
     parser.add_argument("--duration", type=float, help="seconds of load per scenario (default 10, quick 2)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
@@ -121,7 +136,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else None
     args.sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    args.worker_classes = [w.strip() for w in args.worker_class.split(",") if w.strip()] or [DEFAULT_WORKER]
+    chosen = args.worker_class or (DEFAULT_WORKER if args.quick else f"{DEFAULT_WORKER},sync")
+    args.worker_classes = [w.strip() for w in chosen.split(",") if w.strip()] or [DEFAULT_WORKER]
     for name in args.databases:
         if name not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {name!r}: use sqlite and/or postgresql")
@@ -186,6 +202,9 @@ class DatabaseRun:
             bcrypt_rounds=PRODUCTION_BCRYPT_ROUNDS,
             var_dir=tmp / "var",
             enabled_plugins=list(PLUGINS),
+            # The refusal scenarios send thousands of refused tokens from one address: under the
+            # default limits the address would be blocked (429) after 100 of them.
+            security=SecuritySettings(failures_per_account=UNLIMITED, failures_per_address=UNLIMITED),
         )
         # "cli": the seeding and in-process host must not start releases_api's worker thread.
         self.app: App = create_app(config, context="cli")
@@ -197,7 +216,7 @@ class DatabaseRun:
         password = secrets.token_urlsafe(12)
         user = self.harness.user("bench", [PERMISSION], password=password)
         pat = make_token(self.harness, user, "bench", expiration="30d")
-        expired = seed_pat.new_token()
+        expired, deleted = seed_pat.new_token(), seed_pat.new_token()
         now = self.host.now()
         with self.harness.db():
             seed.bulk_insert(
@@ -212,16 +231,18 @@ class DatabaseRun:
                         expired,
                         now - timedelta(days=31),
                         now - timedelta(days=1),
-                    )
+                    ),
+                    seed_pat.row(self.host, user.id, "deleted", deleted, now, now + timedelta(days=30)),
                 ],
             )
-            seed.install_update_counter(self.host.database, seed_pat.TABLE)
+            seed_pat.mark_deleted(self.host, deleted, now)
+            seed.install_write_counter(self.host.database, WRITTEN_TABLES)
         self.has_releases = RELEASES_PATH in self.host.routes and bool(seed_releases(self.harness))
         if not self.has_releases:
             self.out.notes.append(
                 f"{self.kind}: GET {RELEASES_PATH} not measured: releases_api provides no such route yet"
             )
-        self.creds = Credentials("bench", password, pat, expired)
+        self.creds = Credentials("bench", password, pat, expired, deleted, seed_pat.new_token())
         if not server:
             return
         self.servers: dict[str, Gunicorn] = {}
@@ -262,9 +283,19 @@ class DatabaseRun:
         slice_seconds = SLICE_SECONDS if self.args.duration >= 2 * SLICE_SECONDS else 1
         rounds = max(1, round(self.args.duration / slice_seconds))
         quick = [s for s in scenarios if not s.min_seconds]
-        plan = [(s, w, float(slice_seconds)) for _ in range(rounds) for s in quick for w in self.servers]
+        plan = [
+            (s, w, float(slice_seconds)) for _ in range(rounds) for s in quick for w in self.servers_for(s)
+        ]
         slow = [s for s in scenarios if s.min_seconds]
-        return plan + [(s, w, max(self.args.duration, s.min_seconds)) for s in slow for w in self.servers]
+        return plan + [
+            (s, w, max(self.args.duration, s.min_seconds)) for s in slow for w in self.servers_for(s)
+        ]
+
+    def servers_for(self, scenario: Scenario) -> list[str]:
+        """Every scenario runs on the first worker model; the others (a comparison) run only the
+        scenarios marked `compare`."""
+        first, *others = self.servers
+        return [first, *others] if scenario.compare else [first]
 
     def cpu(self, server: Gunicorn) -> tuple[dict[int, float], dict[int, float]]:
         """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend."""
@@ -272,8 +303,10 @@ class DatabaseRun:
         return cpu_by_pid(server.worker_pids()), cpu_by_pid(backends)
 
     def label(self, scenario: Scenario, worker_class: str) -> str:
-        """The scenario's name, with the worker model when several are compared."""
-        return scenario.name if len(self.servers) == 1 else f"{scenario.name} [{worker_class}]"
+        """The scenario's name, with the worker model for the ones compared with the first."""
+        return (
+            scenario.name if worker_class == next(iter(self.servers)) else f"{scenario.name} [{worker_class}]"
+        )
 
     def http(self, size: int) -> tuple[int, float, int]:
         """Every scenario under load; returns last-used UPDATE rows, the seconds they span and
@@ -282,7 +315,7 @@ class DatabaseRun:
         scenarios = [s for s in SCENARIOS if s.path != RELEASES_PATH or self.has_releases]
         public = scenarios[0]
         with self.harness.db():
-            before = seed.updates_so_far(self.host.database)
+            before = seed.writes_so_far(self.host.database)
         started = time.perf_counter()
         seen = {s.name: status_of(self.server.url, s.path, s.headers(self.creds)) for s in scenarios}
         warm = scenarios[1]
@@ -291,24 +324,33 @@ class DatabaseRun:
         results: dict[str, list[load.LoadResult]] = {}
         for scenario, worker_class, seconds in self.plan(scenarios):
             server = self.servers[worker_class]
+            with self.harness.db():
+                writes = seed.writes_so_far(self.host.database)
             server_cpu, database_cpu = self.cpu(server)
             url = server.url + scenario.path
             result = load.run_load(url, scenario.headers(self.creds), seconds, args.connections, args.load)
             server_after, database_after = self.cpu(server)
             result.server_cpu_s = cpu_used(server_cpu, server_after)
             result.database_cpu_s = cpu_used(database_cpu, database_after)
+            time.sleep(0.2)  # a write of the slice's last requests lands before the count
+            with self.harness.db():
+                result.writes = seed.writes_between(writes, seed.writes_so_far(self.host.database))
             results.setdefault(self.label(scenario, worker_class), []).append(result)
             if scenario.min_seconds:
                 settle(server)
         time.sleep(0.5)
         with self.harness.db():
-            updates = seed.updates_so_far(self.host.database) - before
+            after = seed.writes_so_far(self.host.database)
+        key = (seed_pat.TABLE, "UPDATE")
+        updates = after.get(key, 0) - before.get(key, 0)
         span = time.perf_counter() - started
         combined = {name: load.combine(runs) for name, runs in results.items()}
         pat_requests = sum(
-            combined[self.label(s, w)].requests for s in scenarios if s.uses_pat for w in self.servers
+            combined[self.label(s, w)].requests for s in scenarios if s.uses_pat for w in self.servers_for(s)
         )
         for worker_class, scenario in ((w, s) for w in self.servers for s in scenarios):
+            if worker_class not in self.servers_for(scenario):
+                continue
             name = self.label(scenario, worker_class)
             result = combined[name]
             base = combined[self.label(public, worker_class)].rps
@@ -327,7 +369,15 @@ class DatabaseRun:
                 f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  × public {row.ratio:.2f}  "
                 f"CPU/req {result.server_cpu_us:5.0f} µs"
                 + (f" + db {result.database_cpu_us:4.0f} µs" if self.cluster else "")
+                + f"  writes {result.writes}"
             )
+        if len(self.servers) > 1:
+            for worker_class in self.servers:
+                for scenario in (s for s in scenarios if s.compare):
+                    figures = self.out.models.setdefault(worker_class, {})
+                    figures[(self.kind, size, scenario.name)] = combined[
+                        self.label(scenario, worker_class)
+                    ].rps
         self.compare_worker_models(size, scenarios, combined)
         return updates, span, pat_requests
 
@@ -339,7 +389,7 @@ class DatabaseRun:
         first, *others = self.servers
         for other in others:
             ratios = []
-            for scenario in scenarios:
+            for scenario in (s for s in scenarios if s.compare):
                 old = combined[self.label(scenario, first)].rps
                 new = combined[self.label(scenario, other)].rps
                 ratios.append(f"{scenario.name} {new / old:.2f}" if old else f"{scenario.name} n/a")
@@ -370,6 +420,7 @@ class DatabaseRun:
             "bad checksum": token_headers(seed_pat.bad_checksum(self.sample[0])),
             "unknown": token_headers(seed_pat.new_token()),
             "expired": token_headers(self.creds.expired),
+            "deleted": token_headers(self.creds.deleted),
         }
         statements = {}
         with host.database.connection_context():
@@ -443,7 +494,7 @@ def seed_releases(harness: Harness) -> int:
 
 def run(args: argparse.Namespace) -> report.Report:
     command = "python -m bench " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "python -m bench"
-    out = report.Report(machine=machine.describe(), command=command.strip())
+    out = report.Report(machine=machine.describe(), command=command.strip(), workers=args.workers)
     if args.load == "python" or (args.load == "auto" and not load.have_wrk()):
         out.notes.append("wrk is not installed: the Python load generator ran (far slower than wrk).")
     for kind in args.databases:
