@@ -32,6 +32,7 @@ from host.responses import install_error_handling
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.security_headers import SecurityHeadersMiddleware
 from host.settings import parse_settings, settings_as_dict
+from host.users import PERMISSION_SEPARATOR
 
 log = logging.getLogger("release_host")
 
@@ -99,6 +100,11 @@ class Host:
         owner: dict[str, str] = {}
         for plugin, permissions in self._per_plugin("register_permissions"):
             for permission in permissions:
+                if PERMISSION_SEPARATOR in permission.name or not permission.name:
+                    raise StartupError(
+                        f"plugin {plugin!r}: permission name {permission.name!r} must be non-empty "
+                        f"and hold no {PERMISSION_SEPARATOR!r}"
+                    )
                 if permission.name in owner:
                     raise StartupError(
                         f"permission {permission.name!r} is registered twice: by "
