@@ -118,7 +118,9 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
         report.HttpRow("sqlite", 30, report.PUBLIC, 200, 200, result, 1.0),
         report.HttpRow("sqlite", 30, report.PAT_HEADER, 200, 200, result, 0.9),
         report.HttpRow("sqlite", 30, report.PAT_BASIC, 200, 200, result, 0.8),
-        report.HttpRow("sqlite", 30, report.EXPIRED, 401, 401, load.LoadResult("wrk", 100, 1.0, 1.0, 2.0), 0.9),
+        report.HttpRow(
+            "sqlite", 30, report.EXPIRED, 401, 401, load.LoadResult("wrk", 100, 1.0, 1.0, 2.0), 0.9
+        ),
     ]
     out.inprocess.append(
         report.InProcessRow(

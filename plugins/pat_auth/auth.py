@@ -110,13 +110,13 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     digest = host.secrets.digest(secret, tokens.DIGEST_PURPOSE)
     row = _LOOKUP.first((now, now - TOUCH_INTERVAL, digest))
     if row is None:
-        _refuse(host, req, INVALID, "unknown", secret=secret)
+        _refuse(host, req, INVALID, "unknown", secret=secret, digest=digest)
     token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held = row
     refusal = _refusal(expired, deleted_at, enabled, source)
     if refusal is not None:
         reason, detail = refusal
         who = {"token_id": token_id, "user_id": user_id, "username": username}
-        _refuse(host, req, reason, detail, secret=secret, **who)
+        _refuse(host, req, reason, detail, secret=secret, digest=digest, **who)
     if stale:
         _touch(host, token_id, now, ip)
     selected = decode_scope(scope)
@@ -164,12 +164,12 @@ def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -
     raise AuthenticationFailed(MESSAGES[INVALID])
 
 
-_logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, str], str]] = (
+_logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, ...], str]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _first_this_minute(host: Host, key: tuple[str | None, str]) -> bool:
+def _first_this_minute(host: Host, key: tuple[str | None, ...]) -> bool:
     """Per worker and bounded in size: whether this key has not been logged in this minute yet."""
     minute = host.now().strftime("%Y-%m-%dT%H:%M")
     logged = _logged_offline.setdefault(host, {})
@@ -188,13 +188,20 @@ def _refuse(
     detail: str,
     *,
     secret: str,
+    digest: str,
     token_id: int | None = None,
     user_id: int | None = None,
     username: str | None = None,
 ) -> NoReturn:
     """Count the failure toward the address's limit (429 instead when it is already over: then
     nothing is written), audit it in its aggregated row, and stop the request with 401 (even
-    when the database fails to count or audit it)."""
+    when the database fails to count or audit it).
+
+    The same value refused again from the same address within the minute is not counted or
+    audited again by this worker: repeating one value is no guess (each new value still counts),
+    and a script left running with a dead token must not cost a write per request."""
+    if not _first_this_minute(host, (client_address(host, req), detail, digest)):
+        raise AuthenticationFailed(MESSAGES[reason])
     hint = tokens.hint(secret)
     try:
         attempts = check_attempts(host, req)
