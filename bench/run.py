@@ -25,6 +25,8 @@ from typing import Any
 from bench import load, machine, report, seed
 from bench import pat as seed_pat
 from bench.inprocess import StatementCounter, count_statements, time_auth, time_wsgi
+from bench.peer import HEADER as PEER_HEADER
+from bench.peer import Peer
 from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
 from bench.server import DEFAULT_WORKER, Gunicorn, cpu_by_pid, cpu_used, postgres_backends
 from host.app import App, create_app
@@ -59,6 +61,7 @@ class Credentials:
     expired: str
     deleted: str
     unknown: str
+    peer: str = ""  # a knox token of the peer's bench user
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Scenario:
     min_seconds: float = 0
     # also run on the other worker models `--worker-class` names (the comparison of item 4)
     compare: bool = False
+    peer: bool = False  # sent to the peer (Django REST framework + knox), not to us
 
 
 CLOSE = {"Connection": "close"}
@@ -90,6 +94,10 @@ SCENARIOS = [
     Scenario(report.EXPIRED, PROTECTED_PATH, lambda c: token_headers(c.expired), 401),
     Scenario(report.DELETED, PROTECTED_PATH, lambda c: token_headers(c.deleted), 401),
     Scenario(report.UNKNOWN, PROTECTED_PATH, lambda c: token_headers(c.unknown), 401),
+    Scenario(report.PEER_PUBLIC, PUBLIC_PATH, lambda c: {}, 200, peer=True),
+    Scenario(
+        report.PEER_PROTECTED, PROTECTED_PATH, lambda c: {PEER_HEADER: f"Token {c.peer}"}, 200, peer=True
+    ),
     Scenario(
         f"protected, Basic user:password (bcrypt {PRODUCTION_BCRYPT_ROUNDS})",
         PROTECTED_PATH,
@@ -130,7 +138,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--iterations", type=int, help="in-process timed calls per table size (default 5000, quick 1000)"
     )
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto", help="load generator")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also measure Django REST framework + django-rest-knox (installed into a throwaway venv "
+        "from PyPI) on SQLite, interleaved with us; always on in a full run",
+    )
     args = parser.parse_args(argv)
+    args.peer = args.peer or not args.quick
     args.duration = args.duration or (2.0 if args.quick else 10.0)
     args.iterations = args.iterations or (1000 if args.quick else 5000)
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else None
@@ -253,6 +268,18 @@ class DatabaseRun:
             started.start()
             self.servers[worker_class] = started
         self.server = next(iter(self.servers.values()))
+        self.peer: Peer | None = None
+        if self.args.peer and self.kind == "sqlite":
+            started = time.perf_counter()
+            self.peer = Peer(tmp / "peer", self.args.workers, config.threads)
+            self.stack.callback(self.peer.stop)
+            self.peer.install()
+            self.out.durations["peer install"] = time.perf_counter() - started
+            self.out.notes.append(
+                f"Peer: {self.peer.versions} on SQLite (WAL), gunicorn gthread, {self.args.workers} "
+                f"workers × {config.threads} threads, keep-alive 5 s, access log on, like ours; "
+                "measured in the SQLite run only; its `× public` is over its own public route."
+            )
 
     def grow(self, size: int) -> None:
         """Bulk-insert tokens of many users until the table holds `size` seeded tokens."""
@@ -270,6 +297,12 @@ class DatabaseRun:
             seed.bulk_insert(db, seed_pat.TABLE, seed_pat.COLUMNS, rows)
             seed.analyze(db)
             total = seed_pat.count(db)
+        if self.peer is not None:
+            peer_total = self.peer.grow(size)
+            self.creds.peer = self.peer.token
+            if self.peer.proc is None:
+                self.peer.start()
+            say(f"  peer: knox table holds {peer_total:,} tokens")
         elapsed = time.perf_counter() - started
         self.out.durations[f"seed {self.kind} to {size:,}"] = elapsed
         say(f"  seeded {size - self.seeded:,} tokens in {elapsed:.1f} s (table: {total:,} rows)")
@@ -297,10 +330,16 @@ class DatabaseRun:
         first, *others = self.servers
         return [first, *others] if scenario.compare else [first]
 
-    def cpu(self, server: Gunicorn) -> tuple[dict[int, float], dict[int, float]]:
-        """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend."""
+    def cpu(self, server: Gunicorn, scenario: Scenario) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of each gunicorn worker (the peer's for a peer scenario) and of each
+        PostgreSQL backend."""
+        if scenario.peer and self.peer is not None:
+            return self.peer.cpu(), {}
         backends = postgres_backends(self.cluster.dir / "data") if self.cluster else []
         return cpu_by_pid(server.worker_pids()), cpu_by_pid(backends)
+
+    def base_url(self, scenario: Scenario, server: Gunicorn) -> str:
+        return self.peer.url if scenario.peer and self.peer is not None else server.url
 
     def label(self, scenario: Scenario, worker_class: str) -> str:
         """The scenario's name, with the worker model for the ones compared with the first."""
@@ -312,12 +351,19 @@ class DatabaseRun:
         """Every scenario under load; returns last-used UPDATE rows, the seconds they span and
         the number of requests made with the valid PAT meanwhile."""
         args = self.args
-        scenarios = [s for s in SCENARIOS if s.path != RELEASES_PATH or self.has_releases]
+        scenarios = [
+            s
+            for s in SCENARIOS
+            if (s.path != RELEASES_PATH or self.has_releases) and (not s.peer or self.peer is not None)
+        ]
         public = scenarios[0]
+        peer_public = next((s for s in scenarios if s.peer), None)
         with self.harness.db():
             before = seed.writes_so_far(self.host.database)
         started = time.perf_counter()
-        seen = {s.name: status_of(self.server.url, s.path, s.headers(self.creds)) for s in scenarios}
+        seen = {
+            s.name: status_of(self.base_url(s, self.server), s.path, s.headers(self.creds)) for s in scenarios
+        }
         warm = scenarios[1]
         for server in self.servers.values():
             load.run_load(server.url + warm.path, warm.headers(self.creds), 1, args.connections, args.load)
@@ -326,10 +372,10 @@ class DatabaseRun:
             server = self.servers[worker_class]
             with self.harness.db():
                 writes = seed.writes_so_far(self.host.database)
-            server_cpu, database_cpu = self.cpu(server)
-            url = server.url + scenario.path
+            server_cpu, database_cpu = self.cpu(server, scenario)
+            url = self.base_url(scenario, server) + scenario.path
             result = load.run_load(url, scenario.headers(self.creds), seconds, args.connections, args.load)
-            server_after, database_after = self.cpu(server)
+            server_after, database_after = self.cpu(server, scenario)
             result.server_cpu_s = cpu_used(server_cpu, server_after)
             result.database_cpu_s = cpu_used(database_cpu, database_after)
             time.sleep(0.2)  # a write of the slice's last requests lands before the count
@@ -353,7 +399,9 @@ class DatabaseRun:
                 continue
             name = self.label(scenario, worker_class)
             result = combined[name]
-            base = combined[self.label(public, worker_class)].rps
+            base = combined[
+                self.label(peer_public if scenario.peer and peer_public else public, worker_class)
+            ].rps
             row = report.HttpRow(
                 self.kind,
                 size,
