@@ -195,6 +195,7 @@ class DatabaseRun:
         self.stack = stack
         self.sample: list[str] = []
         self.seeded = 0
+        self.peer: Peer | None = None
 
     def prepare(self, server: bool = True) -> None:
         """A fresh database with the benchmark user, their PAT, an expired token and 20 releases;
@@ -268,7 +269,6 @@ class DatabaseRun:
             started.start()
             self.servers[worker_class] = started
         self.server = next(iter(self.servers.values()))
-        self.peer: Peer | None = None
         if self.args.peer and self.kind == "sqlite":
             started = time.perf_counter()
             self.peer = Peer(tmp / "peer", self.args.workers, config.threads)
