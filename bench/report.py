@@ -222,7 +222,7 @@ def _http_targets(report: Report, db: str) -> list[str | None]:
             continue
         # the first refusal of a token per worker and minute is recorded: an audit row, a counter
         allowed = {r.tokens: 2 * _allowed_writes(report.workers, spans.get(r.tokens, 0)) for r in rows}
-        ok = all(r.ratio >= REFUSAL_RATIO and r.result.writes <= allowed[r.tokens] for r in rows)
+        ok = all((r.ratio or 0) >= REFUSAL_RATIO and r.result.writes <= allowed[r.tokens] for r in rows)
         detail = ", ".join(
             f"{_size(r.tokens)}: {r.ratio:.2f}, {r.result.writes} writes in {r.result.requests:,} refusals "
             f"(allowed {allowed[r.tokens]})"

@@ -270,11 +270,11 @@ class DatabaseRun:
             self.servers[worker_class] = started
         self.server = next(iter(self.servers.values()))
         if self.args.peer and self.kind == "sqlite":
-            started = time.perf_counter()
+            began = time.perf_counter()
             self.peer = Peer(tmp / "peer", self.args.workers, config.threads)
             self.stack.callback(self.peer.stop)
             self.peer.install()
-            self.out.durations["peer install"] = time.perf_counter() - started
+            self.out.durations["peer install"] = time.perf_counter() - began
             self.out.notes.append(
                 f"Peer: {self.peer.versions} on SQLite (WAL), gunicorn gthread, {self.args.workers} "
                 f"workers × {config.threads} threads, keep-alive 5 s, access log on, like ours; "
