@@ -25,7 +25,17 @@ from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
 from host.typed_bodies import ErrorBody, read_json, send_json
 from host.usernames import UsernameError, check_username, username_key
-from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
+from host.users import (
+    INVALID_LOGIN,
+    User,
+    actor_for,
+    actor_with_permissions,
+    create_user,
+    ensure_role,
+    find_user,
+    grant_role,
+    permissions_column,
+)
 
 __all__ = [
     "ADMIN",
@@ -58,6 +68,7 @@ __all__ = [
     "UsernameError",
     "bad_request",
     "actor_for",
+    "actor_with_permissions",
     "check_attempts",
     "check_known_block",
     "client_address",
@@ -80,6 +91,7 @@ __all__ = [
     "read_json",
     "send_json",
     "render_page",
+    "permissions_column",
     "presented_credentials",
     "same",
     "secret_name",
