@@ -1,0 +1,257 @@
+"""The Templates and Releases pages in-process, on both databases: what they render for whom, the
+New release form's run-as fields, the release buttons and the JSON the release page polls."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from host.testing.browser import PageSession
+from plugins.releases_api.models import Release
+from tests.releases.support import (
+    LOCAL,
+    get,
+    make_template,
+    manual,
+    release_from,
+    run_tasks,
+    tasks_of,
+    webhook,
+)
+
+PLUGINS = ["pat_auth", "releases_api"]
+USE = ["login", "template#view", "release#create", "release#view", "release#start"]
+
+
+@pytest.fixture
+def harness(make_host, recorder):
+    """The recorder stands in for this server (`server_url`): tasks send it the run-as token."""
+    settings = {**LOCAL, "run_worker": False, "server_url": recorder.url}
+    return make_host(plugins=PLUGINS, settings={"releases_api": settings})
+
+
+@pytest.fixture
+def admin(harness):
+    return harness.user("root", roles=("admin",))
+
+
+def browser(harness, user) -> PageSession:
+    session = PageSession(harness)
+    assert session.login(user.username, user.password).status_code == 303
+    return session
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_the_menu_links_templates_and_releases_and_both_need_a_login(harness, admin):
+    assert harness.call("GET", "/templates").headers["location"] == "/login?next=%2Ftemplates"
+    assert harness.call("GET", "/releases").headers["location"] == "/login?next=%2Freleases"
+    home = browser(harness, admin).get("/").text
+    assert '<a href="/templates">Templates</a>' in home and '<a href="/releases">Releases</a>' in home
+
+
+def test_templates_list_searches_by_title_and_tag_and_shows_phases_read_only(harness, admin, recorder):
+    deploy = make_template(
+        harness,
+        admin,
+        [manual("Sign off")],
+        [webhook(f"{recorder.url}/ok")],
+        title="Deploy web",
+        tags=["web"],
+    )
+    make_template(harness, admin, [manual()], title="Database migration", tags=["db"])
+    page = browser(harness, admin)
+    assert "Deploy web" in page.get("/templates").text and "Database migration" in page.get("/templates").text
+    by_title = page.get("/templates", params={"title": "DEPLOY"}).text
+    assert "Deploy web" in by_title and "Database migration" not in by_title
+    by_tag = page.get("/templates", params={"tag": "db"}).text
+    assert "Database migration" in by_tag and "Deploy web" not in by_tag
+    assert "No template matches." in page.get("/templates", params={"tag": "none"}).text
+
+    detail = page.get(f"/templates/{deploy['id']}")
+    assert detail.status_code == 200
+    shown = text(detail.text)
+    assert "Phase 0" in shown and "Sign off" in shown and "Manual task" in shown
+    assert f"Webhook · GET {recorder.url}/ok" in shown
+    assert "<form" not in detail.text.split('<main id="main"')[1], "the template page is read-only"
+    assert f'href="/templates/{deploy["id"]}/new-release"' in detail.text
+
+
+def test_lists_show_only_what_the_viewer_may_see(harness, admin):
+    template = make_template(harness, admin, [manual()], title="Secret plan")
+    release_from(harness, admin, template, title="Secret release")
+    nobody = harness.user("nobody", ["login"])
+    page = browser(harness, nobody)
+    assert "Secret plan" not in page.get("/templates").text
+    assert "Secret release" not in page.get("/releases").text
+    assert "There are no releases you may see yet." in page.get("/releases").text
+    assert page.get(f"/templates/{template['id']}").status_code == 403
+
+
+def test_new_release_with_an_empty_username_and_a_pat_runs_its_tasks_with_the_token(harness, admin, recorder):
+    alice = harness.user("alice", USE)
+    template = make_template(
+        harness,
+        admin,
+        [webhook("${server.url}/ok", expectedStatusCodes=[200])],
+        scriptUsername="root",
+        scriptUserPassword=admin.password,
+    )
+    token = harness.token(alice, "automation", permissions=["release#view"])
+    page = browser(harness, alice)
+    form = page.get(f"/templates/{template['id']}/new-release").text
+    assert 'value="root"' in form and "••• set" in form and admin.password not in form
+    created = page.post_form(
+        f"/templates/{template['id']}/new-release",
+        {"releaseTitle": "R1", "scriptUsername": "", "scriptUserPassword": token, "action": "start"},
+    )
+    assert created.status_code == 303, created.text
+    release_id = created.headers["location"].removeprefix("/releases/")
+    with harness.db():
+        stored = Release.get_by_id(release_id)
+        assert not stored.script_username and token not in (stored.script_password or "")
+        assert harness.host.secrets.decrypt(stored.script_password) == token
+    assert get(harness, admin, release_id)["status"] == "IN_PROGRESS"
+    run_tasks(harness)
+    assert recorder.requests[-1]["headers"]["x-release-personal-token"] == token
+    assert get(harness, admin, release_id)["status"] == "COMPLETED"
+    detail = page.get(created.headers["location"]).text
+    assert token not in detail and "a personal access token" in detail and "••• set" in detail
+
+
+def test_new_release_refuses_an_empty_title_and_keeps_what_was_typed_but_the_password(harness, admin):
+    template = make_template(harness, admin, [manual()], variables={"version": "1.0"})
+    page = browser(harness, admin)
+    refused = page.post_form(
+        f"/templates/{template['id']}/new-release",
+        {
+            "releaseTitle": " ",
+            "variable:version": "2.0",
+            "scriptUserPassword": "rpa_typed",
+            "action": "create",
+        },
+    )
+    assert refused.status_code == 400
+    assert "Enter a release title." in refused.text
+    assert 'value="2.0"' in refused.text and "rpa_typed" not in refused.text
+    too_long = page.post_form(
+        f"/templates/{template['id']}/new-release", {"releaseTitle": "x" * 300, "action": "create"}
+    )
+    assert too_long.status_code == 400 and "releaseTitle must be at most" in too_long.text
+
+
+def test_create_only_leaves_the_release_planned_with_the_changed_variable(harness, admin):
+    template = make_template(harness, admin, [manual()], variables={"version": "1.0", "env": "prod"})
+    page = browser(harness, admin)
+    created = page.post_form(
+        f"/templates/{template['id']}/new-release",
+        {
+            "releaseTitle": "Planned one",
+            "variable:version": "2.0",
+            "variable:env": "prod",
+            "action": "create",
+        },
+    )
+    assert created.status_code == 303
+    release = get(harness, admin, created.headers["location"].removeprefix("/releases/"))
+    assert release["status"] == "PLANNED"
+    assert {v["key"]: v["value"] for v in release["variables"]} == {"version": "2.0", "env": "prod"}
+
+
+def test_buttons_follow_permissions_and_status_start_abort_delete(harness, admin):
+    template = make_template(harness, admin, [manual()])
+    release = release_from(harness, admin, template, title="Buttons")
+    path = f"/releases/{release['id']}"
+    viewer = harness.user("viewer", ["login", "release#view"])
+    seen = browser(harness, viewer).get(path).text
+    assert all(f'data-action="{a}"' not in seen for a in ("start", "abort", "delete"))
+    assert browser(harness, viewer).post_form(path + "/start", {}).status_code == 403
+
+    page = browser(harness, admin)
+    planned = page.get(path).text
+    assert re.search(r'action="[^"]+/start" data-action="start">', planned)
+    assert page.post_form(path + "/start", {}).headers["location"] == path
+    again = page.post_form(path + "/start", {})
+    assert again.status_code == 409 and "only a PLANNED release can be started" in again.text
+    no_comment = page.post_form(path + "/abort", {"abortComment": ""})
+    assert no_comment.status_code == 400 and "Enter a comment" in no_comment.text
+    assert page.post_form(path + "/abort", {"abortComment": "Superseded"}).status_code == 303
+    aborted = get(harness, admin, release["id"])
+    assert aborted["status"] == "ABORTED" and aborted["abortComment"] == "Superseded"
+    assert "Superseded" in page.get(path).text
+    deleted = page.post_form(path + "/delete", {})
+    assert deleted.headers["location"] == "/releases?deleted=1"
+    assert page.get(path).status_code == 404
+
+
+def test_the_release_page_forms_need_their_csrf_field(harness, admin):
+    template = make_template(harness, admin, [manual()])
+    release = release_from(harness, admin, template)
+    page = browser(harness, admin)
+    refused = page.post_form(f"/releases/{release['id']}/start", {}, csrf=False)
+    assert refused.status_code == 403 and "CSRF token" in refused.text
+    assert get(harness, admin, release["id"])["status"] == "PLANNED"
+
+
+def test_releases_list_filters_by_status_and_title_and_pages(harness, admin):
+    template = make_template(harness, admin, [manual()])
+    for number in range(27):
+        release_from(harness, admin, template, title=f"Nightly {number:02d}")
+    release_from(harness, admin, template, title="Hotfix", start=True)
+    page = browser(harness, admin)
+    first = page.get("/releases").text
+    assert first.index("Hotfix") < first.index("Nightly 26"), "newest first"
+    assert 'rel="next"' in first and "Nightly 02" not in first
+    second = page.get("/releases", params={"page": "1"}).text
+    assert "Nightly 00" in second and "Nightly 02" in second and 'rel="next"' not in second
+    in_progress = page.get("/releases", params={"status": "IN_PROGRESS"}).text
+    assert "Hotfix" in in_progress and "Nightly" not in in_progress
+    assert "Hotfix" not in page.get("/releases", params={"title": "nightly 1"}).text
+    assert page.get("/releases", params={"status": "BOGUS"}).status_code == 400
+    assert page.get("/releases", params={"page": "-1"}).status_code == 400
+
+
+def test_progress_json_has_statuses_attempts_and_a_deleted_tokens_reason(harness, admin):
+    alice = harness.user("alice", USE)
+    token = harness.token(alice, "automation", permissions=["release#view"])
+    template = make_template(harness, admin, [webhook("${server.url}/status/401"), manual()])
+    release = release_from(harness, admin, template, start=True, scriptUsername="", scriptUserPassword=token)
+    (listed,) = harness.call("GET", "/api/v1/personal-access-tokens", as_user=alice).json
+    assert (
+        harness.call("DELETE", f"/api/v1/personal-access-tokens/{listed['id']}", as_user=alice).status_code
+        == 204
+    )
+    run_tasks(harness)
+    progress = browser(harness, alice).get(f"/releases/{release['id']}/progress").json
+    assert progress["status"] == "FAILED" and progress["moving"] is False
+    failed, waiting = progress["tasks"]
+    assert failed["status"] == "FAILED" and failed["attempts"] == 1 and failed["endDate"]
+    assert failed["failureReason"].startswith("401 Unauthorized")
+    assert failed["tokenProblem"]["state"] == "deleted"
+    hint = "rpa_…" + token[-4:]
+    assert (
+        failed["tokenProblem"]["message"]
+        == f"The personal access token {hint} (automation) has been deleted."
+    )
+    assert waiting["status"] == "PLANNED" and waiting["attempts"] == 0
+    assert progress["actions"] == {"start": False, "abort": False, "delete": False}, "alice may not abort"
+    as_admin = browser(harness, admin).get(f"/releases/{release['id']}/progress").json
+    assert as_admin["actions"] == {"start": False, "abort": True, "delete": False}
+    assert token not in str(progress)
+    assert tasks_of(get(harness, admin, release["id"]))[0]["status"] == "FAILED"
+
+
+def test_a_token_without_the_permission_reads_not_permitted(harness, admin):
+    alice = harness.user("alice", USE)
+    token = harness.token(alice, "narrow", permissions=["release#view"])
+    template = make_template(harness, admin, [webhook("${server.url}/status/403")])
+    release = release_from(harness, admin, template, start=True, scriptUsername="", scriptUserPassword=token)
+    run_tasks(harness)
+    shown = text(browser(harness, alice).get(f"/releases/{release['id']}").text)
+    assert "Task failed: 403 Forbidden" in shown and "on purpose" not in shown, "the answer is for admins"
+    assert f"not permitted The personal access token rpa_…{token[-4:]} (narrow) is valid." in shown
+    assert "It is not permitted to do what this task does" in shown
