@@ -97,6 +97,25 @@
     if (moving) window.setTimeout(poll, POLL_MS);
   }
 
+  // A modal dialog makes the page inert, but Tab would still leave it for the browser's own
+  // controls: wrap from the last control to the first and back.
+  function trapTab(dialog, event) {
+    if (event.key !== "Tab") return;
+    const controls = [...dialog.querySelectorAll("button, textarea, input:not([type=hidden]), a[href]")].filter(
+      (el) => !el.disabled && !el.hidden,
+    );
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
   function setUpDialogs() {
     for (const opener of document.querySelectorAll("[data-opens]")) {
       const dialog = document.getElementById(opener.dataset.opens);
@@ -107,6 +126,7 @@
         if (first) first.focus();
       });
       dialog.addEventListener("close", () => opener.focus());
+      dialog.addEventListener("keydown", (event) => trapTab(dialog, event));
       for (const cancel of dialog.querySelectorAll("[data-closes]")) {
         cancel.addEventListener("click", () => dialog.close());
       }
