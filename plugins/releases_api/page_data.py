@@ -258,7 +258,7 @@ def started_by(host: Host, actor: Actor, release: Release) -> dict[str, Any] | N
     if execution is None:
         return None
     trigger = Trigger.get_or_none(Trigger.id == execution.trigger_id)
-    endpoint = trigger.endpoint_id if trigger else None
+    endpoint = execution.endpoint_id or (trigger.endpoint_id if trigger else None)
     link = None
     if (
         endpoint

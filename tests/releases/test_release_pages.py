@@ -7,9 +7,11 @@ import re
 from html import unescape
 
 import pytest
+from playhouse.migrate import SchemaMigrator, migrate
 
+from host.migrations import AppliedMigration
 from host.testing.browser import PageSession
-from plugins.releases_api.models import Release
+from plugins.releases_api.models import Release, TriggerExecution
 from tests.releases.support import (
     LOCAL,
     get,
@@ -255,3 +257,67 @@ def test_a_token_without_the_permission_reads_not_permitted(harness, admin):
     assert "Task failed: 403 Forbidden" in shown and "on purpose" not in shown, "the answer is for admins"
     assert f"not permitted The personal access token rpa_…{token[-4:]} (narrow) is valid." in shown
     assert "It is not permitted to do what this task does" in shown
+
+
+def webhook_started_release(make_host):
+    """A path-bound trigger fired by a real request to `/webhooks/github`; returns what it made."""
+    harness = make_host(
+        plugins=["releases_api", "webhooks"], settings={"releases_api": {"run_worker": False}}
+    )
+    admin = harness.user("root", roles=("admin",))
+    endpoint = harness.call(
+        "POST",
+        "/api/v1/config/webhook-endpoints",
+        as_user=admin,
+        json={"title": "GitHub", "path": "github", "method": "POST", "authentication": "none"},
+    ).json
+    template = make_template(harness, admin, [manual()])
+    trigger = harness.call(
+        "POST",
+        "/api/v1/triggers",
+        as_user=admin,
+        json={
+            "title": "Deploy main",
+            "endpointPath": "github",
+            "templateId": template["id"],
+            "releaseTitle": "From a push",
+        },
+    )
+    assert trigger.status_code == 201, trigger.text
+    assert harness.client.simulate_post("/webhooks/github", json={"ref": "main"}).status_code == 200
+    (execution,) = harness.call(
+        "GET", f"/api/v1/triggers/{trigger.json['id']}/executions", as_user=admin
+    ).json
+    return harness, admin, endpoint["id"], execution
+
+
+def test_a_release_started_by_a_webhook_links_to_the_received_request(make_host):
+    harness, admin, endpoint_id, execution = webhook_started_release(make_host)
+    page = browser(harness, admin)
+    shown = page.get(f"/releases/{execution['releaseId']}").text
+    link = f"/configuration/connections/webhooks/{endpoint_id}/requests#request-{execution['requestId']}"
+    assert f'<a href="{link}">request #{execution["requestId"]}</a>' in shown
+    assert "Deploy main" in text(shown)
+    received = page.get(link.partition("#")[0]).text
+    assert f'id="request-{execution["requestId"]}"' in received
+
+    viewer = harness.user("viewer", ["login", "release#view"])
+    seen = browser(harness, viewer).get(f"/releases/{execution['releaseId']}").text
+    assert f"request #{execution['requestId']}" in seen and link not in seen, (
+        "no link to a page it may not open"
+    )
+
+
+def test_m006_keeps_older_trigger_executions_which_show_the_request_without_a_link(make_host):
+    harness, admin, _, execution = webhook_started_release(make_host)
+    with harness.db():
+        db = harness.host.database.obj if hasattr(harness.host.database, "obj") else harness.host.database
+        table = TriggerExecution._meta.table_name
+        migrate(SchemaMigrator.from_database(db).drop_column(table, "endpoint_id"))
+        AppliedMigration.delete().where(AppliedMigration.name == "m006_trigger_execution_endpoint").execute()
+    assert harness.host.migrate() == ["releases_api:m006_trigger_execution_endpoint"]
+    with harness.db():
+        assert TriggerExecution.get(TriggerExecution.release_id == execution["releaseId"]).endpoint_id is None
+    shown = browser(harness, admin).get(f"/releases/{execution['releaseId']}")
+    assert shown.status_code == 200
+    assert f"request #{execution['requestId']}" in shown.text and "/requests#request-" not in shown.text
