@@ -10,7 +10,8 @@ the token's plugin says about it now (`credential_status`: which token, expired/
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import peewee
 
@@ -132,12 +133,9 @@ def _task_detail(task: Task) -> str:
 
 def _attempts(release_id: str) -> dict[str, int]:
     """How many times a worker took up each task (a worker that died and a retry count too)."""
-    rows = (
-        Job.select(Job.task_id, peewee.fn.SUM(Job.attempts).alias("tries"))
-        .where(Job.release_id == release_id)
-        .group_by(Job.task_id)
-    )
-    return {row.task_id: int(row.tries or 0) for row in rows}
+    query = Job.select(Job.task_id, peewee.fn.SUM(Job.attempts)).where(Job.release_id == release_id)
+    rows = cast(Iterable[tuple[str, int | None]], query.group_by(Job.task_id).tuples())
+    return {task_id: int(tries or 0) for task_id, tries in rows}
 
 
 def _sends_run_as(host: Host, release: Release, task: Task) -> bool:

@@ -95,7 +95,7 @@ def text_param(req: falcon.Request, name: str) -> str:
 
 
 def paged(
-    host: Host, req: falcon.Request, permission: str, query: peewee.ModelSelect, order: tuple
+    host: Host, req: falcon.Request, permission: str, query: peewee.ModelSelect[Release], order: tuple
 ) -> tuple[list[Release], int, bool]:
     """One page of what the viewer may see, its number, and whether another follows."""
     page = query_int(req, "page", 0, 0, MAX_PAGE)
@@ -232,9 +232,9 @@ def changed_variables(template: Release, form: dict[str, str]) -> dict[str, str]
     for variable in page_data.variables_of(template):
         key = variable["key"]
         if variable["password"]:
-            value = form.get(f"password:{key}", "")
-            if value:
-                changed[key] = value
+            secret = form.get(f"password:{key}", "")
+            if secret:
+                changed[key] = secret
             continue
         value = form.get(f"variable:{key}")
         if value is not None and value != variable["value"]:

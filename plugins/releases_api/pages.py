@@ -15,21 +15,26 @@ def _template(params: dict) -> str:
     return f"{params['folder']}/{params['template']}"
 
 
+def _release(tail: str, resource: object, access: dict[str, str], page: bool = True) -> Route:
+    """A route under one release, its permission checked on that release."""
+    return Route(
+        v.RELEASES + "/{folder}/{release}" + tail, resource, access, page=page, object_of=release_param
+    )
+
+
 def page_routes(host: Host) -> list[Route]:
     template = v.TEMPLATES + "/{folder}/{template}"
-    release = v.RELEASES + "/{folder}/{release}"
-    page = {"page": True, "object_of": release_param}
     return [
         Route(v.TEMPLATES, v.TemplatesPage(host), {"GET": AUTHENTICATED}, page=True),
         Route(template, v.TemplatePage(host), {"GET": TEMPLATE_VIEW}, page=True, object_of=_template),
         # release#create here; the template right (template#create_release or #view) in the page
         Route(template + "/new-release", v.NewReleasePage(host), {"GET": CREATE, "POST": CREATE}, page=True),
         Route(v.RELEASES, v.ReleasesPage(host), {"GET": AUTHENTICATED}, page=True),
-        Route(release, v.ReleasePage(host), {"GET": VIEW}, **page),
-        Route(release + "/progress", v.ReleaseProgress(host), {"GET": VIEW}, object_of=release_param),
-        Route(release + "/start", v.ReleaseAction(host, "start"), {"POST": START}, **page),
-        Route(release + "/abort", v.ReleaseAction(host, "abort"), {"POST": ABORT}, **page),
-        Route(release + "/delete", v.ReleaseAction(host, "delete"), {"POST": EDIT}, **page),
+        _release("", v.ReleasePage(host), {"GET": VIEW}),
+        _release("/progress", v.ReleaseProgress(host), {"GET": VIEW}, page=False),
+        _release("/start", v.ReleaseAction(host, "start"), {"POST": START}),
+        _release("/abort", v.ReleaseAction(host, "abort"), {"POST": ABORT}),
+        _release("/delete", v.ReleaseAction(host, "delete"), {"POST": EDIT}),
     ]
 
 
