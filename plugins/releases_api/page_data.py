@@ -26,11 +26,15 @@ from plugins.releases_api.vocabulary import (
     ABORTABLE,
     CREATE_RELEASE_TASK,
     DELETABLE,
+    FAILED,
+    FAILING,
     IN_PROGRESS,
     MANUAL_TASK,
     PASSWORD_VARIABLE,
+    PAUSED,
     PLANNED,
     QUEUED,
+    TEMPLATE,
     WEBHOOK_TASK,
 )
 
@@ -51,7 +55,7 @@ TYPE_LABELS = {
     WEBHOOK_TASK: "Webhook",
     CREATE_RELEASE_TASK: "Create release",
 }
-MOVING = (PLANNED, QUEUED, IN_PROGRESS, "PAUSED", "FAILING")
+MOVING = (PLANNED, QUEUED, IN_PROGRESS, PAUSED, FAILING)
 """Release statuses in which something may still change by itself (the page keeps polling)."""
 TOKEN_STATES = {
     "expired": "expired",
@@ -170,7 +174,7 @@ def token_problem(host: Host, release: Release, task: Task, reason: str | None) 
 def task_view(
     host: Host, release: Release, task: Task, attempts: int, *, full: bool, explain: bool = True
 ) -> dict[str, Any]:
-    reason = shown_reason(task, full=full) if task.status == "FAILED" else None
+    reason = shown_reason(task, full=full) if task.status == FAILED else None
     output = task.output or {}
     return {
         "id": task.id,
@@ -192,7 +196,7 @@ def task_view(
 def plan_view(host: Host, actor: Actor, release: Release) -> dict[str, Any]:
     """A template or release with its phases and tasks, as the detail pages show them."""
     full = is_admin(host, actor)
-    attempts = _attempts(release.id) if release.status != "TEMPLATE" else {}
+    attempts = _attempts(release.id) if release.status != TEMPLATE else {}
     by_phase: dict[str, list[Task]] = defaultdict(list)
     for task in Task.select().where(Task.release == release.id).order_by(Task.position):
         by_phase[task.phase_id].append(task)
@@ -205,7 +209,7 @@ def plan_view(host: Host, actor: Actor, release: Release) -> dict[str, Any]:
             "statusLabel": status_label(phase.status),
             "tasks": [
                 task_view(
-                    host, release, t, attempts.get(t.id, 0), full=full, explain=release.status != "TEMPLATE"
+                    host, release, t, attempts.get(t.id, 0), full=full, explain=release.status != TEMPLATE
                 )
                 for t in by_phase[phase.id]
             ],

@@ -28,6 +28,7 @@ from plugins.releases_api.permissions import (
     VIEW,
     require_template_use,
 )
+from plugins.releases_api.vocabulary import ABORTED, ACTIVE_STATUSES, COMPLETED, FAILED, IN_PROGRESS, PLANNED
 
 PACKAGE = "plugins.releases_api"
 TEMPLATES = "/templates"
@@ -37,14 +38,10 @@ MAX_PAGE = 10_000
 MAX_FILTER = 200
 MAX_COMMENT = 10_000
 TEMPLATE_USE = (TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW)
-STATUS_FILTERS = {
+STATUS_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "": ("Any status", ()),
-    "active": ("Active", ("IN_PROGRESS", "PAUSED", "FAILING", "FAILED")),
-    "PLANNED": ("Planned", ("PLANNED",)),
-    "IN_PROGRESS": ("In progress", ("IN_PROGRESS",)),
-    "FAILED": ("Failed", ("FAILED",)),
-    "COMPLETED": ("Completed", ("COMPLETED",)),
-    "ABORTED": ("Aborted", ("ABORTED",)),
+    "active": ("Active", ACTIVE_STATUSES),
+    **{s: (page_data.status_label(s), (s,)) for s in (PLANNED, IN_PROGRESS, FAILED, COMPLETED, ABORTED)},
 }
 STATUS_CODES = {
     Invalid: falcon.HTTP_400,
