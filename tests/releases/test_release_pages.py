@@ -321,3 +321,22 @@ def test_m006_keeps_older_trigger_executions_which_show_the_request_without_a_li
     shown = browser(harness, admin).get(f"/releases/{execution['releaseId']}")
     assert shown.status_code == 200
     assert f"request #{execution['requestId']}" in shown.text and "/requests#request-" not in shown.text
+
+
+def test_hostile_form_and_query_values_get_a_clear_4xx_and_write_nothing(harness, admin):
+    template = make_template(harness, admin, [manual()], variables={"version": "1.0"})
+    page = browser(harness, admin)
+    path = f"/templates/{template['id']}/new-release"
+    long_name = page.post_form(path, {"releaseTitle": "R", "scriptUsername": "u" * 200, "action": "create"})
+    assert long_name.status_code == 400 and "scriptUsername must be a string of at most 150" in long_name.text
+    huge = page.post_form(path, {"releaseTitle": "R", "variable:version": "v" * 100_000, "action": "create"})
+    assert huge.status_code == 400 and "version may have a value of at most" in huge.text
+    as_json = page.api("POST", path, json={"releaseTitle": "R"})
+    assert as_json.status_code == 415
+    assert page.get("/releases", params={"title": "x" * 201}).status_code == 400
+    assert page.get("/releases/Applications/Releasenothing").status_code == 404
+    missing = page.get("/releases/Applications/Releasenothing/progress")
+    assert missing.status_code == 404 and missing.json["error"] == "Not Found"
+    assert harness.call("GET", "/releases/Applications/Releasenothing/progress").status_code == 401
+    searched = harness.call("POST", "/api/v1/releases/search", as_user=admin, json={})
+    assert searched.json == [], "nothing was created"
