@@ -16,9 +16,16 @@ from plugins.releases_api.vocabulary import OPEN_STATUSES, TEMPLATE
 
 
 def page_of(
-    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect[Release], page: int, per_page: int
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
 ) -> list[Release]:
-    query = query.order_by(Release.created_at, Release.id)
+    """`order` defaults to oldest first (the API's order); the pages list newest first."""
+    query = query.order_by(*(order or (Release.created_at, Release.id)))
     if host.allowed(actor, permission):
         return list(query.paginate(page + 1, per_page))
     skip = page * per_page
