@@ -7,7 +7,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import Permission, hookimpl
-from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
+from plugins.pat_auth import auth, cli, resources, rotation_api, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -25,7 +25,7 @@ def register_permissions(host):
 
 @hookimpl
 def register_routes(host):
-    return resources.routes(host) + list(views.page_routes(host))
+    return resources.routes(host) + rotation_api.routes(host) + list(views.page_routes(host))
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import weakref
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import falcon
 import peewee
@@ -48,10 +48,12 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 INVALID = "invalid"
 EXPIRED = "expired"
 OWNER_DISABLED = "owner-disabled"
+ROTATED = "rotated"
 MESSAGES = {
     INVALID: "Invalid personal access token.",
     OWNER_DISABLED: "Invalid personal access token.",
     EXPIRED: "The personal access token has expired.",
+    ROTATED: "This personal access token was rotated; use its replacement.",
 }
 
 _T = PersonalAccessToken
@@ -113,7 +115,7 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     now = host.now()
     expires = from_db(expires_at)
     if expires is not None and expires <= now:
-        _refuse(host, req, EXPIRED, "expired", **who)
+        _refuse_expired(host, req, **who)
     last_used = from_db(last_used_at)
     if last_used is None or now - last_used >= TOUCH_INTERVAL:
         _touch(host, token_id, now, ip)
@@ -162,6 +164,14 @@ def _first_this_minute(host: Host, key: tuple[str | None, str]) -> bool:
         logged.clear()
     logged[key] = minute
     return True
+
+
+def _refuse_expired(host: Host, req: falcon.Request, **who: Any) -> NoReturn:
+    """Expired, or rotated out and past its overlap (`rotation.py`): which one is read here, on the
+    refusal path only, so the lookup of a good token stays one query."""
+    if _T.select(_T.replaced_at).where(_T.id == who["token_id"]).scalar() is not None:
+        _refuse(host, req, ROTATED, "rotated-out", **who)
+    _refuse(host, req, EXPIRED, "expired", **who)
 
 
 def _refuse(

@@ -25,6 +25,11 @@ class PersonalAccessToken(BaseModel):
     last_used_at = peewee.DateTimeField(null=True)
     last_used_ip = peewee.CharField(max_length=45, null=True)
     deleted_at = peewee.DateTimeField(null=True)
+    # rotation (`rotation.py`): the replacement's id and when; `expires_at` then holds the end of
+    # the overlap. `reuse_reported_at` bounds the reuse reports to one per token and interval.
+    replaced_by_id = peewee.IntegerField(null=True)
+    replaced_at = peewee.DateTimeField(null=True)
+    reuse_reported_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "pat_tokens"
@@ -60,6 +65,7 @@ class PatAuditRecord(BaseModel):
     samples = peewee.TextField(null=True)
     last_at = peewee.DateTimeField(null=True)
     aggregate_key = peewee.CharField(max_length=200, null=True, unique=True)
+    user_agent = peewee.CharField(max_length=300, null=True)
 
     class Meta:
         table_name = "pat_audit"
