@@ -193,9 +193,8 @@ def test_m003_adds_the_rotation_columns_to_tokens_of_the_previous_schema(harness
             migrator.drop_column("pat_audit", "user_agent"),
         )
         AppliedMigration.delete().where(AppliedMigration.name == "m003_rotation").execute()
-        with pytest.raises(peewee.DatabaseError):
-            with db.atomic():
-                PersonalAccessToken.select(PersonalAccessToken.replaced_at).first()
+        with pytest.raises(peewee.DatabaseError), db.atomic():
+            PersonalAccessToken.select(PersonalAccessToken.replaced_at).first()
         assert harness.host.migrate() == ["pat_auth:m003_rotation"]
         assert harness.host.migrate() == []
     assert whoami(harness, old["token"]).status_code == 200
