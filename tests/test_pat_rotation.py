@@ -11,7 +11,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 from host import iso
 from host.migrations import AppliedMigration
 from host.testing import FileClock
-from plugins.pat_auth.models import PersonalAccessToken
+from plugins.pat_auth.models import PatAuditRecord, PersonalAccessToken
 
 ROUTES = "tests.sample_plugins.pat_routes"
 CLOCK = "tests.sample_plugins.shared_clock"
@@ -236,5 +236,10 @@ def test_under_two_gunicorn_workers_the_old_secret_works_through_the_overlap_the
         refused = call(old["token"])
         assert refused.status_code == 401 and refused.json()["message"] == ROTATED
     assert served_by_both_workers(new.json()["token"])
+    with harness.db():
+        reuse = PatAuditRecord.select().where(PatAuditRecord.action == "reused")
+        assert [(r.token_id, r.user_agent.split("/")[0]) for r in reuse] == [
+            (old["id"], "python-requests")
+        ], "one reuse report for twenty presentations on two workers"
     log = "".join(p.read_text(errors="replace") for p in tmp_path.glob("gunicorn-*.log"))
     assert old["token"] not in log and new.json()["token"] not in log

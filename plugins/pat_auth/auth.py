@@ -37,7 +37,7 @@ from host import (
     to_db,
     write_transaction,
 )
-from plugins.pat_auth import audit, tokens
+from plugins.pat_auth import audit, reuse, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 
 log = logging.getLogger("release_host.pat_auth")
@@ -170,6 +170,10 @@ def _refuse_expired(host: Host, req: falcon.Request, **who: Any) -> NoReturn:
     """Expired, or rotated out and past its overlap (`rotation.py`): which one is read here, on the
     refusal path only, so the lookup of a good token stays one query."""
     if _T.select(_T.replaced_at).where(_T.id == who["token_id"]).scalar() is not None:
+        try:
+            reuse.report(host, req, **who)
+        except peewee.DatabaseError as exc:
+            log.warning("could not report the reuse of token %s: %s", who["token_id"], type(exc).__name__)
         _refuse(host, req, ROTATED, "rotated-out", **who)
     _refuse(host, req, EXPIRED, "expired", **who)
 

@@ -51,6 +51,10 @@ class PatSettings(PluginSettings, frozen=True):  # frozen restated for type chec
     default_expiration: str | None = None
     max_lifetime_days: Annotated[int, msgspec.Meta(ge=1)] | None = None
     max_tokens_per_user: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_MAX_TOKENS
+    # a rotated-out secret presented after its overlap also revokes its replacements (GitLab's rule)
+    revoke_family_on_reuse: bool = False
+    # the server's address as people reach it, for links in messages; empty: http://<bind>
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         load_policy(self)  # the rules between settings, so that a mistake stops the startup
