@@ -1,4 +1,4 @@
-"""`release-host tokens create | list | revoke | rotate | audit`: the same rules as the API, for operators."""
+"""`release-host tokens create | list | revoke | rotate | remind | audit`: the API's rules, for operators."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from host import Host, User, actor_for, find_user, iso, number_argument
-from plugins.pat_auth import audit, rotation, store
+from plugins.pat_auth import audit, reminders, rotation, store
 from plugins.pat_auth.models import PersonalAccessToken
 
 MAX_LIMIT = 100_000  # rows one command prints
@@ -108,6 +108,15 @@ def cmd_rotate(host: Host, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(host: Host, args: argparse.Namespace) -> int:
+    done = reminders.run(host)
+    print(
+        f"sent {done.messages} reminder message(s) about {done.tokens} token(s)"
+        f"{'; and the admins digest' if done.digest else ''}"
+    )
+    return 0
+
+
 def cmd_audit(host: Host, args: argparse.Namespace) -> int:
     for row in audit.recent(args.limit, username=args.user):
         found = audit.record_json(row)
@@ -156,6 +165,8 @@ def register(host: Host, subparsers: argparse._SubParsersAction) -> None:
         "--expires", choices=list(rules.expirations), help="lifetime (default: the original token's)"
     )
     rotate.set_defaults(handler=cmd_rotate)
+    remind = sub.add_parser("remind", help="send the expiry reminders that are due (each only once)")
+    remind.set_defaults(handler=cmd_remind)
     trail = sub.add_parser("audit", help="the audit trail, newest first")
     trail.add_argument("--user", help="only records about this user's tokens")
     trail.add_argument("--limit", type=number_argument(1, MAX_LIMIT), default=50)

@@ -96,3 +96,70 @@ def reuse_report(
         html=html,
         user_id=user_id,
     )
+
+
+def _point_label(point: str) -> str:
+    if point == "expired":
+        return "has expired"
+    days = int(point[:-1])
+    return f"expires within {days} day{'s' if days != 1 else ''}"
+
+
+def expiry_reminder(host: Host, user_id: int, due: list[Any]) -> dict[str, Any]:
+    """One message for all of an owner's tokens that reached a point in this run (`reminders.Due`)."""
+    zone = owner_zone(user_id)
+    rows = []
+    for item in due:
+        token = item.token
+        rows.append(
+            {
+                "name": token.name,
+                "hint": token.hint,
+                "state": _point_label(item.point),
+                "expires": when(token.expires_at, zone),
+                "used": when(token.last_used_at, zone) if token.last_used_at else "not yet",
+                "link": rotate_link(host, token.id),
+            }
+        )
+    count = len(rows)
+    subject = (
+        f'Your personal access token "{rows[0]["name"]}" {rows[0]["state"]}'
+        if count == 1
+        else f"{count} of your personal access tokens "
+        f"{'have expired or expire soon' if any(item.point == 'expired' for item in due) else 'expire soon'}"
+    )
+    lines = [f"{count} of your personal access tokens need attention:" if count > 1 else subject + ".", ""]
+    for row in rows:
+        lines += [
+            f'- "{row["name"]}" ({row["hint"]}) {row["state"]}: expires {row["expires"]}, '
+            f"last used: {row['used']}.",
+            f"  Rotate it: {row['link']}",
+        ]
+    lines += ["", "Rotating keeps the name and permissions and lets the old secret work for an overlap."]
+    items = "".join(
+        f"<li><strong>{escape(r['name'])}</strong> <code>{escape(r['hint'])}</code> {escape(r['state'])}: "
+        f"expires {escape(r['expires'])}, last used: {escape(r['used'])}. "
+        f'<a href="{escape(r["link"])}">Rotate {escape(r["name"])}</a></li>'
+        for r in rows
+    )
+    html = f"<p>{escape(lines[0])}</p><ul>{items}</ul><p>{escape(lines[-1])}</p>"
+    return request(kind="pat.expiring", subject=subject, lines=lines, html=html, user_id=user_id)
+
+
+def admin_digest(host: Host, tokens: list[Any], permission: str) -> dict[str, Any]:
+    """Everyone's tokens expiring within the week, for the holders of `permission` (times in UTC)."""
+    lines = [f"{len(tokens)} personal access token(s) expire within the next 7 days:", ""]
+    lines += [
+        f'- {t.user.username}: "{t.name}" ({t.hint}) expires {when(t.expires_at, None)}, '
+        f"last used {when(t.last_used_at, None) if t.last_used_at else 'never'}."
+        for t in tokens
+    ]
+    items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines[2:])
+    html = f"<p>{escape(lines[0])}</p><ul>{items}</ul>"
+    return request(
+        kind="pat.digest",
+        subject=f"{len(tokens)} personal access token(s) expire this week",
+        lines=lines,
+        html=html,
+        permission=permission,
+    )

@@ -6,7 +6,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
 from host import Migration, create_tables
-from plugins.pat_auth.models import PatAuditRecord, PersonalAccessToken
+from plugins.pat_auth.models import PatAuditRecord, PatReminder, PersonalAccessToken
 
 AGGREGATE_INDEX = "pat_audit_aggregate_key"
 
@@ -40,4 +40,5 @@ MIGRATIONS = [
     Migration("m001_create_tokens_and_audit", create_tables(PersonalAccessToken, PatAuditRecord)),
     Migration("m002_aggregate_refusals", _m002_aggregate_refusals),
     Migration("m003_rotation", _m003_rotation),
+    Migration("m004_reminders", create_tables(PatReminder)),
 ]

@@ -71,7 +71,21 @@ class PatAuditRecord(BaseModel):
         table_name = "pat_audit"
 
 
-MODELS = [PersonalAccessToken, PatAuditRecord]
+class PatReminder(BaseModel):
+    """A reminder sent (or being sent): `key` is `token:<id>:<point>` or `digest:<day>`, unique, so
+    of any number of workers and hosts the one whose INSERT succeeds sends it (`reminders.py`)."""
+
+    key = peewee.CharField(max_length=200, unique=True)
+    token_id = peewee.IntegerField(null=True, index=True)
+    user_id = peewee.IntegerField(null=True)
+    point = peewee.CharField(max_length=20)
+    sent_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "pat_reminders"
+
+
+MODELS = [PersonalAccessToken, PatAuditRecord, PatReminder]
 
 
 def encode_scope(permissions: list[str] | None) -> str | None:
