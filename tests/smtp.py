@@ -5,6 +5,7 @@ does, so the tests see deliveries retried."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import threading
@@ -72,15 +73,24 @@ class SmtpServer:
         }
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+@contextlib.contextmanager
+def running_smtp() -> Iterator[SmtpServer]:
+    """A plain SMTP server on a free port of 127.0.0.1 for the block."""
     from aiosmtpd.controller import Controller
 
     server = SmtpServer(free_port())
     controller = Controller(server, hostname="127.0.0.1", port=server.port)
     controller.start()
-    yield server
-    controller.stop()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with running_smtp() as server:
+        yield server
 
 
 def _self_signed(directory) -> tuple[str, str]:

@@ -3,12 +3,18 @@ the Rotate action, the overlap choice, the once-shown secret, and the reminder's
 SQLite only, as the other browser tests (the rotation's database code is tested on both)."""
 
 import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from host import User
 from host.testing import Harness, TestUser
 from host.testing.browser import console_errors, sign_in
+from plugins.notifications import delivery
+from plugins.pat_auth import reminders
+from tests.smtp import running_smtp
 
 PAGE = "/profile/access-tokens"
 API = "/api/v1/personal-access-tokens"
@@ -17,9 +23,19 @@ ROTATED = "This personal access token was rotated; use its replacement."
 
 
 @pytest.fixture(scope="module")
-def site(module_host, module_server):
-    harness = module_host(plugins=["pat_auth"])
+def mailbox():
+    with running_smtp() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(module_host, module_server, mailbox):
+    harness = module_host(
+        plugins=["pat_auth", "notifications"], settings={"notifications": mailbox.settings()}
+    )
     carol = harness.user("carol", ["login"])
+    with harness.db():
+        User.update(email="carol@example.org").where(User.id == carol.id).execute()
     return harness, module_server(harness), carol
 
 
@@ -94,3 +110,26 @@ def test_the_reminder_link_opens_the_rotate_dialog_for_its_token(site, new_page)
     expect(gone.locator("#tokens-status")).to_contain_text("can no longer be rotated")
     expect(gone.get_by_role("dialog")).to_have_count(0)
     assert console_errors(page) == [] and console_errors(gone) == []
+
+
+def test_the_link_in_an_expiry_reminder_opens_the_rotate_dialog(site, mailbox, new_page, monkeypatch):
+    from playwright.sync_api import expect
+
+    harness, base, carol = site
+    token = make(base, carol, "reminded")
+    later = harness.host.now() + timedelta(days=24)  # the server's tokens are on the real clock
+    monkeypatch.setattr(harness.host.config, "clock", lambda: later)
+    with harness.host.connection():
+        reminders.run(harness.host)
+        delivery.deliver_due(harness.host)
+    (message,) = [m for m in mailbox.to("carol@example.org") if '"reminded"' in m.text]
+    (link,) = [
+        line.split("Rotate it: ")[1] for line in message.text.splitlines() if f"rotate={token['id']}" in line
+    ]
+    parts = urlsplit(link)
+    page = open_page(new_page, harness, base, f"{parts.path}?{parts.query}")
+    dialog = page.get_by_role("dialog", name=re.compile("Rotate token"))
+    expect(dialog).to_contain_text('"reminded"')
+    dialog.get_by_role("button", name="Rotate token").click()
+    expect(page.get_by_label("Your new token")).to_have_value(SECRET)
+    assert token["token"] not in message.raw
