@@ -21,6 +21,7 @@ BUILTIN_PLUGINS = (
     "host.builtin.pages",
     "host.builtin.security",
     "host.builtin.jobs",
+    "host.builtin.profile",
 )
 
 

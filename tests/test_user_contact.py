@@ -48,3 +48,26 @@ def test_m003_adds_the_time_zone_to_users_of_the_previous_schema(make_host):
     assert contact(harness, "alice") == ("", "")
     assert harness.cli("users", "set-time-zone", "alice", "Asia/Tokyo").returncode == 0
     assert contact(harness, "alice") == ("", "Asia/Tokyo")
+
+
+def test_the_profile_page_sets_the_address_and_zone_with_the_sessions_csrf_token(make_host):
+    from host.testing import PageSession
+
+    harness = make_host()
+    alice = harness.user("alice", ["login"])
+    browser = PageSession(harness)
+    assert browser.login("alice", alice.password).status_code == 303
+    page = browser.get("/profile")
+    assert page.status_code == 200 and 'name="email"' in page.text and 'href="/profile"' in page.text
+    saved = browser.post_form("/profile", {"email": "alice@example.org", "time_zone": "Asia/Tokyo"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/profile?saved=1"
+    assert contact(harness, "alice") == ("alice@example.org", "Asia/Tokyo")
+    assert "Your profile was saved." in browser.get("/profile?saved=1").text
+    bad = browser.post_form("/profile", {"email": "alice at example", "time_zone": "Nowhere/Land"})
+    assert bad.status_code == 400
+    assert "is not an e-mail address" in bad.text and "is not a time zone name" in bad.text
+    assert 'value="alice at example"' in bad.text, "what was typed stays in the form"
+    assert contact(harness, "alice") == ("alice@example.org", "Asia/Tokyo")
+    forged = browser.post_form("/profile", {"email": "mallory@example.org", "time_zone": ""}, csrf=False)
+    assert forged.status_code == 403
+    assert contact(harness, "alice") == ("alice@example.org", "Asia/Tokyo")
