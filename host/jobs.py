@@ -71,7 +71,10 @@ def _claimable(kind: str, now: datetime) -> peewee.Expression:
 
 def _claim(host: Host, kind: str) -> Job | None:
     now = to_db(host.now())
-    for (job_id,) in Job.select(Job.id).where(_claimable(kind, now)).order_by(Job.id).limit(10).tuples():
+    candidates: list[int] = [
+        row.id for row in Job.select(Job.id).where(_claimable(kind, now)).order_by(Job.id).limit(10)
+    ]
+    for job_id in candidates:
         mark = secrets.token_hex(16)
         taken = (
             Job.update(status=RUNNING, claim=mark, lease_until=now + LEASE, attempts=Job.attempts + 1)

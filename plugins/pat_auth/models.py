@@ -16,6 +16,7 @@ class PersonalAccessToken(BaseModel):
     lookup reads on every request, so no process can keep honouring a deleted token."""
 
     user = peewee.ForeignKeyField(User, on_delete="CASCADE", backref="+", column_name="user_id")
+    user_id: int  # the foreign key's value, which peewee provides without loading the user
     name = peewee.CharField(max_length=100)
     digest = peewee.CharField(max_length=64, unique=True)
     hint = peewee.CharField(max_length=16)

@@ -85,6 +85,7 @@ def _due(host: Host, now: datetime) -> list[Due]:
     found = []
     for token in candidates:
         expires, created = from_db(token.expires_at), from_db(token.created_at)
+        assert expires is not None and created is not None  # the query asks for an expiry
         if expires <= now:
             found.append(Due(token, EXPIRED, [f"token:{token.id}:{EXPIRED}"]))
             continue
