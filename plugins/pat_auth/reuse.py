@@ -27,6 +27,7 @@ log = logging.getLogger("release_host.pat_auth")
 REPORT_INTERVAL = timedelta(hours=1)
 MAX_FAMILY = 1000  # replacements followed when revoking a family (a chain is one per rotation)
 POSSIBLE_THEFT = "possible-theft"
+REVOKER = "reuse-detection"
 _T = PersonalAccessToken
 
 
@@ -47,7 +48,9 @@ def report(host: Host, req: falcon.Request, *, token_id: int, hint: str, user_id
         if not claimed:
             return
         revoked = (
-            _revoke_family(host, token_id, now) if host.settings("pat_auth").revoke_family_on_reuse else []
+            _revoke_family(host, token_id, username, now)
+            if host.settings("pat_auth").revoke_family_on_reuse
+            else []
         )
         payload = audit.record(
             host,
@@ -65,7 +68,8 @@ def report(host: Host, req: falcon.Request, *, token_id: int, hint: str, user_id
     payload.update(tokenNote=name, revokedIds=[token.id for token in revoked])
     audit.emit(host, audit.REUSED, payload)
     for token in revoked:
-        audit.emit(host, audit.DELETED, {**payload, "tokenId": token.id, "hint": token.hint, "by": "reuse"})
+        deleted = {"tokenId": token.id, "hint": token.hint, "userId": user_id, "username": username}
+        audit.emit(host, audit.DELETED, {**deleted, "by": REVOKER, "ip": ip, "at": payload["at"]})
     host.emit(
         messages.NOTIFY,
         messages.reuse_report(host, user_id, name, hint, ip, agent, now, revoked),
@@ -73,7 +77,7 @@ def report(host: Host, req: falcon.Request, *, token_id: int, hint: str, user_id
     )
 
 
-def _revoke_family(host: Host, token_id: int, now: datetime) -> list[Any]:
+def _revoke_family(host: Host, token_id: int, username: str, now: datetime) -> list[Any]:
     """Delete every live replacement down the chain from `token_id`; each gets its audit row."""
     revoked = []
     current = _T.select(_T.replaced_by_id).where(_T.id == token_id).scalar()
@@ -91,7 +95,8 @@ def _revoke_family(host: Host, token_id: int, now: datetime) -> list[Any]:
                 token_id=token.id,
                 hint=token.hint,
                 user_id=token.user_id,
-                by="reuse-detection",
+                username=username,
+                by=REVOKER,
             )
             revoked.append(token)
         current = token.replaced_by_id

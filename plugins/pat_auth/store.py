@@ -216,9 +216,8 @@ def list_tokens(
     t = PersonalAccessToken
     now = to_db(host.now())
     query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
-    query = query.where(
-        t.replaced_at.is_null() | (t.expires_at > now)
-    )  # a rotated-out token after its overlap is gone
+    # a rotated-out token is listed during its overlap only
+    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
     if user_id is not None:
         query = query.where(t.user == user_id)
     if username is not None:
