@@ -10,7 +10,7 @@ from host.migrations import AppliedMigration
 def contact(harness, username):
     with harness.db():
         user = users.find_user(username)
-        return user.email, user.time_zone
+        return user.email, user.time_zone or ""
 
 
 def test_set_email_and_time_zone_and_refuse_what_is_not_one(make_host):

@@ -30,7 +30,7 @@ class ProfilePage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = User.get_by_id(req.context.actor.user_id)
-        values = {"email": user.email, "time_zone": user.time_zone, "source": user.source}
+        values = {"email": user.email, "time_zone": user.time_zone or "", "source": user.source}
         self._show(req, resp, values, saved=req.get_param("saved") == "1")
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
