@@ -16,7 +16,7 @@ import falcon
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from host import bad_request, read_json
+from host import read_json
 from plugins.releases_api import limits
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Invalid
@@ -415,14 +415,16 @@ def readable(error: msgspec.ValidationError) -> str:
 
 
 def convert(body: dict[str, Any], kind: type[B]) -> B:
+    """A JSON object (from a request, or a form shaped like one) as `kind`, or `Invalid`."""
     try:
         return msgspec.convert(_defaults(body), kind)
     except msgspec.ValidationError as exc:
-        raise bad_request(readable(exc)) from None
+        raise Invalid(readable(exc)) from None
 
 
 def decode(req: falcon.Request, kind: type[B]) -> B:
-    """The JSON object of the request as `kind`, or a 400/413/415 that says what is wrong."""
+    """The JSON object of the request as `kind`: `Invalid` when a field is wrong, a 400/413/415
+    when the body is not a JSON object."""
     return convert(read_json(req, dict[str, Any]), kind)
 
 

@@ -18,10 +18,17 @@ from plugins.releases_api.vocabulary import OPEN_STATUSES, TEMPLATE
 
 
 def page_rows(
-    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect[Release], page: int, per_page: int
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
 ) -> list[dict[str, Any]]:
-    """One page of the query's releases that `actor` may see, as rows (`serialize.releases_out`)."""
-    rows: Any = query.order_by(Release.created_at, Release.id).dicts()
+    """One page of the query's releases that `actor` may see, as rows (`serialize.releases_out`);
+    `order` defaults to oldest first (the API's order)."""
+    rows: Any = query.order_by(*(order or (Release.created_at, Release.id))).dicts()
     if host.allowed(actor, permission):
         return list(rows.paginate(page + 1, per_page))
     skip = page * per_page
@@ -39,10 +46,16 @@ def page_rows(
 
 
 def page_of(
-    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect[Release], page: int, per_page: int
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
 ) -> list[Release]:
-    """Like `page_rows`, as models."""
-    return [Release(**row) for row in page_rows(host, actor, permission, query, page, per_page)]
+    """Like `page_rows`, as models (for the pages)."""
+    return [Release(**row) for row in page_rows(host, actor, permission, query, page, per_page, order)]
 
 
 def open_releases() -> peewee.ModelSelect[Release]:

@@ -93,7 +93,8 @@ class ReleasesByTitle(Resource):
 
 class ReleaseSearch(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        filters = decode_optional(req, bodies.ReleaseSearch).spec()
+        with answers():
+            filters = decode_optional(req, bodies.ReleaseSearch).spec()
         query = read_query(req, PagingQuery)
         self.send_page(req, resp, VIEW, listing.search(filters), query)
 
@@ -119,8 +120,8 @@ class ReleaseStart(Resource):
 
 class ReleaseAbort(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
-        body = decode_optional(req, bodies.Abort)
         with answers():
+            body = decode_optional(req, bodies.Abort)
             aborted = lifecycle.abort(self.host, f"{folder}/{release}", body.abort_comment or "")
         send_json(resp, release_out(aborted.id, full=self.full(req)))
 
@@ -204,16 +205,16 @@ class TaskItem(Resource):
 
 class TaskComplete(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
-        decode_optional(req, bodies.NoBody)
         with answers():
+            decode_optional(req, bodies.NoBody)
             task = lifecycle.complete_task(self.host, task_param(params))
         send_json(resp, task_out(task.__data__, full=self.full(req)))
 
 
 class TaskRetry(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
-        decode_optional(req, bodies.NoBody)
         with answers():
+            decode_optional(req, bodies.NoBody)
             task = lifecycle.retry_task(self.host, task_param(params))
         send_json(resp, task_out(task.__data__, full=self.full(req)))
 

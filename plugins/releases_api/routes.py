@@ -26,6 +26,7 @@ BAD = {400: ErrorBody}
 BODY = {400: ErrorBody, 413: ErrorBody}
 """A body that is wrong, or larger than 1 MB."""
 MISSING = {404: ErrorBody}
+NO_BODY = "Takes no body (a JSON object, if one is sent, is ignored)."
 STATE = {409: ErrorBody}
 """Not allowed in the object's current state (a COMPLETED release cannot start)."""
 FORBIDDEN = {403: ErrorBody}
@@ -230,7 +231,7 @@ def build_routes(host: Host) -> list[Route]:
             operations={
                 "POST": Operation(
                     summary="Complete a manual (xlrelease.Task) task that is IN_PROGRESS",
-                    body=b.NoBody,
+                    description=NO_BODY,
                     responses={200: TaskOut, **BODY, **MISSING, **STATE},
                 )
             },
@@ -244,7 +245,7 @@ def build_routes(host: Host) -> list[Route]:
             operations={
                 "POST": Operation(
                     summary="Retry a FAILED task",
-                    body=b.NoBody,
+                    description=NO_BODY,
                     responses={200: TaskOut, **BODY, **MISSING, **STATE},
                 )
             },
@@ -261,7 +262,7 @@ def build_routes(host: Host) -> list[Route]:
                 "POST": Operation(
                     summary="Create a trigger (it creates and starts releases as you)",
                     body=b.Trigger,
-                    responses={201: TriggerOut, **BODY, **FORBIDDEN},
+                    responses={201: TriggerOut, **BODY, **FORBIDDEN, **MISSING},
                     also=TRIGGER_ALSO,
                 ),
             },

@@ -104,7 +104,7 @@ def find(trigger_id: str) -> Trigger:
 def _check_template(template_id: str) -> None:
     template = Release.get_or_none(Release.id == template_id)
     if template is None or template.status != TEMPLATE:
-        raise Invalid(f"templateId: template {template_id} not found.")
+        raise NotFound(f"templateId: template {template_id} not found.")
 
 
 def _retargeted(trigger: Trigger, spec: TriggerSpec) -> bool:
