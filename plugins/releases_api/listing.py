@@ -7,12 +7,42 @@ for plugins that grant a permission on single objects.
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from host import Actor, Host
 from plugins.releases_api.models import Release
-from plugins.releases_api.schema import Search
+from plugins.releases_api.specs import Search
 from plugins.releases_api.vocabulary import OPEN_STATUSES, TEMPLATE
+
+
+def page_rows(
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
+) -> list[dict[str, Any]]:
+    """One page of the query's releases that `actor` may see, as rows (`serialize.releases_out`);
+    `order` defaults to oldest first (the API's order)."""
+    rows: Any = query.order_by(*(order or (Release.created_at, Release.id))).dicts()
+    if host.allowed(actor, permission):
+        return list(rows.paginate(page + 1, per_page))
+    skip = page * per_page
+    found: list[dict[str, Any]] = []
+    for row in rows.iterator():
+        if not host.allowed(actor, permission, row["id"]):
+            continue
+        if skip:
+            skip -= 1
+            continue
+        found.append(row)
+        if len(found) == per_page:
+            break
+    return found
 
 
 def page_of(
@@ -24,22 +54,8 @@ def page_of(
     per_page: int,
     order: tuple[peewee.Node, ...] = (),
 ) -> list[Release]:
-    """`order` defaults to oldest first (the API's order); the pages list newest first."""
-    query = query.order_by(*(order or (Release.created_at, Release.id)))
-    if host.allowed(actor, permission):
-        return list(query.paginate(page + 1, per_page))
-    skip = page * per_page
-    found: list[Release] = []
-    for release in query.iterator():
-        if not host.allowed(actor, permission, release.id):
-            continue
-        if skip:
-            skip -= 1
-            continue
-        found.append(release)
-        if len(found) == per_page:
-            break
-    return found
+    """Like `page_rows`, as models (for the pages)."""
+    return [Release(**row) for row in page_rows(host, actor, permission, query, page, per_page, order)]
 
 
 def open_releases() -> peewee.ModelSelect[Release]:
