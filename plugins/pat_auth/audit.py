@@ -21,6 +21,7 @@ log = logging.getLogger("release_host.pat_auth")
 CREATED = "created"
 DELETED = "deleted"
 REFUSED = "refused"
+REUSED = "reused"
 MAX_SAMPLES = 5
 
 
@@ -36,6 +37,7 @@ def record(
     ip: str | None = None,
     reason: str | None = None,
     detail: str = "",
+    user_agent: str | None = None,
     persist: bool = True,
 ) -> dict[str, Any]:
     """Write the audit row and return the event payload (emitted by `emit` once committed).
@@ -56,6 +58,7 @@ def record(
             username=username,
             actor=by,
             ip=ip,
+            user_agent=user_agent,
         )
     payload: dict[str, Any] = {
         "tokenId": token_id,
@@ -66,8 +69,10 @@ def record(
         "ip": ip,
         "at": iso(at),
     }
-    if action == REFUSED:
+    if action in (REFUSED, REUSED):
         payload.update(reason=reason, detail=detail)
+    if user_agent is not None:
+        payload["userAgent"] = user_agent
     return payload
 
 
@@ -150,7 +155,7 @@ def emit(
 
 
 def _log(action: str, payload: dict[str, Any]) -> None:
-    level = logging.WARNING if action == REFUSED else logging.INFO
+    level = logging.WARNING if action in (REFUSED, REUSED) else logging.INFO
     log.log(
         level,
         "personal access token %s: id=%s hint=%s user=%s by=%s ip=%s%s",
@@ -160,7 +165,9 @@ def _log(action: str, payload: dict[str, Any]) -> None:
         payload.get("username"),
         payload.get("by"),
         payload.get("ip"),
-        f" reason={payload.get('reason')} detail={payload.get('detail')}" if action == REFUSED else "",
+        f" reason={payload.get('reason')} detail={payload.get('detail')}"
+        if action in (REFUSED, REUSED)
+        else "",
     )
 
 
@@ -177,7 +184,7 @@ def record_json(row: PatAuditRecord) -> AuditRecordOut:
     return AuditRecordOut(
         id=row.id,
         at=iso(row.at) or "",
-        action=row.action,  # type: ignore[arg-type]  # one of the three, as `record` writes it
+        action=row.action,  # type: ignore[arg-type]  # one of the Literal's, as `record` writes it
         reason=row.reason,
         detail=row.detail,
         token_id=row.token_id,
@@ -186,6 +193,7 @@ def record_json(row: PatAuditRecord) -> AuditRecordOut:
         username=row.username,
         by=row.actor,
         ip=row.ip,
+        user_agent=row.user_agent,
         count=row.count,
         last_at=iso(row.last_at or row.at) or "",
         samples=row.samples.split(",") if row.samples else [],

@@ -17,13 +17,20 @@ MAX_PAGE_SIZE = 1000
 
 Instant = Annotated[str, Meta(description="ISO 8601, UTC", extra_json_schema={"format": "date-time"})]
 Status = Literal["active", "expired"]
+NOTE_TEXT = r"^\s*[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*\s*$"
 
 
 class CreateToken(msgspec.Struct, rename="camel"):
     """A new token: its name, its lifetime, and all of the owner's permissions or some."""
 
     token_note: Annotated[
-        str, Meta(description="What the token is for: 1-100 characters once trimmed, no line breaks.")
+        str,
+        Meta(
+            max_length=100,
+            description="What the token is for: 1-100 characters, no line breaks.",
+            # checked by the store with its own message; here so the schema says it too
+            extra_json_schema={"pattern": NOTE_TEXT},
+        ),
     ]
     expiration: Annotated[
         str | None, Meta(description="One of the server's lifetimes (such as 30d, 1y, never).")
@@ -64,12 +71,20 @@ class CreatedToken(TokenOut):
     token: Annotated[str, Meta(description="The secret (rpa_…): send it as the password or header.")]
 
 
+class RotatedToken(CreatedToken):
+    """The replacement token, with its secret (shown in this response only), and until when the
+    secret it replaces keeps working."""
+
+    replaces: int
+    previous_valid_until: Instant | None
+
+
 class AuditRecordOut(msgspec.Struct, rename="camel"):
     """Who did what to which token, from where; refusals aggregated per minute (`count`)."""
 
     id: int
     at: Instant
-    action: Literal["created", "deleted", "refused"]
+    action: Literal["created", "deleted", "refused", "reused"]
     reason: str | None
     detail: str
     token_id: int | None
@@ -78,6 +93,7 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
     username: str | None
     by: str | None
     ip: str | None
+    user_agent: str | None
     count: int
     last_at: Instant
     samples: list[str]

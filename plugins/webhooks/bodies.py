@@ -45,12 +45,24 @@ Retention = (
 )
 
 
-class EndpointIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
-    """An endpoint's configuration; on a change, the fields left out keep their value.
+class ReadOnly(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """What GET answers besides the writable fields: accepted back (a client may send what it
+    read) and ignored."""
 
-    A new endpoint needs `title` and `path`, and the secret its `authentication` uses
-    (`secretToken`: a live personal access token for `token`, the HMAC key for `hmac-sha256`;
-    `username` and `password` for `basic`)."""
+    id: Annotated[str | None, Meta(description=READ_ONLY)] = None
+    url: Annotated[str | None, Meta(description=READ_ONLY)] = None
+    secret_token_set: Annotated[bool | None, Meta(description=READ_ONLY)] = None
+    secret_token_state: Annotated[str | None, Meta(description=READ_ONLY)] = None
+    password_set: Annotated[bool | None, Meta(description=READ_ONLY)] = None
+    created_at: Annotated[str | None, Meta(description=READ_ONLY)] = None
+    updated_at: Annotated[str | None, Meta(description=READ_ONLY)] = None
+    stored_requests: Annotated[int | None, Meta(description=READ_ONLY)] = None
+
+
+class EndpointChange(ReadOnly, kw_only=True):
+    """A change of an endpoint's configuration: the fields left out keep their value. The secret
+    its `authentication` uses must be set (`secretToken`: a live personal access token for
+    `token`, the HMAC key for `hmac-sha256`; `username` and `password` for `basic`)."""
 
     title: Title | None = None
     enabled: bool | UnsetType = UNSET
@@ -63,14 +75,13 @@ class EndpointIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     request_retention: Annotated[
         Retention | UnsetType, Meta(description=f"How many received requests are kept: 1-{MAX_RETENTION}.")
     ] = UNSET
-    id: Annotated[str | None, Meta(description=READ_ONLY)] = None
-    url: Annotated[str | None, Meta(description=READ_ONLY)] = None
-    secret_token_set: Annotated[bool | None, Meta(description=READ_ONLY)] = None
-    secret_token_state: Annotated[str | None, Meta(description=READ_ONLY)] = None
-    password_set: Annotated[bool | None, Meta(description=READ_ONLY)] = None
-    created_at: Annotated[str | None, Meta(description=READ_ONLY)] = None
-    updated_at: Annotated[str | None, Meta(description=READ_ONLY)] = None
-    stored_requests: Annotated[int | None, Meta(description=READ_ONLY)] = None
+
+
+class NewEndpoint(EndpointChange, kw_only=True):
+    """A new endpoint: `title` and `path` are required; `authentication` is `token` unless said."""
+
+    title: Title
+    path: Path
 
 
 class EndpointOut(msgspec.Struct, rename="camel"):

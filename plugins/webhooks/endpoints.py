@@ -12,7 +12,7 @@ from msgspec import UNSET
 
 from host import Host, database, to_db, unsafe_text, write_transaction
 from plugins.webhooks import retention
-from plugins.webhooks.bodies import MAX_RETENTION, EndpointIn
+from plugins.webhooks.bodies import MAX_RETENTION, EndpointChange
 from plugins.webhooks.models import (
     AUTH_BASIC,
     AUTH_HMAC,
@@ -66,7 +66,7 @@ def _retention(value: int | str) -> int:
     return value
 
 
-def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointIn) -> WebhookEndpoint:
+def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointChange) -> WebhookEndpoint:
     """Apply `data` over `endpoint` (None: a new one) and return the unsaved result (`read_json`
     already refused NUL and lone surrogates in it).
 
@@ -121,7 +121,7 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointIn) -> Web
     return endpoint
 
 
-def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointIn) -> None:
+def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointChange) -> None:
     """Keep only the secret the chosen method uses, so a switched-away secret does not linger.
     An empty secret means "keep the one already set" (forms never show it back)."""
     secret = data.secret_token or None

@@ -12,7 +12,7 @@ import msgspec
 
 from host import ErrorBody, Host, Operation, read_json, read_query, send_json
 from plugins.webhooks import endpoints
-from plugins.webhooks.bodies import EndpointIn, EndpointOut, Paging, ReceivedRequest
+from plugins.webhooks.bodies import EndpointChange, EndpointOut, NewEndpoint, Paging, ReceivedRequest
 from plugins.webhooks.endpoints import InvalidEndpoint
 from plugins.webhooks.models import WebhookEndpoint
 
@@ -76,7 +76,7 @@ class EndpointCollection:
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = read_json(req, EndpointIn)
+        body = read_json(req, NewEndpoint)
         try:
             endpoint = endpoints.apply(self.host, None, body)
             _announce(self.host, req, endpoint, None)
@@ -97,7 +97,7 @@ class EndpointItem:
     def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
         previous = _guarding(endpoint)
-        body = read_json(req, EndpointIn)
+        body = read_json(req, EndpointChange)
         try:
             endpoint = endpoints.apply(self.host, endpoint, body)
             _announce(self.host, req, endpoint, previous)
@@ -135,14 +135,14 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "collection": {
         "GET": Operation("List webhook endpoints", query=Paging, responses={200: list[EndpointOut]}),
         "POST": Operation(
-            "Create a webhook endpoint", body=EndpointIn, responses={201: EndpointOut, **CONFLICT}
+            "Create a webhook endpoint", body=NewEndpoint, responses={201: EndpointOut, **CONFLICT}
         ),
     },
     "item": {
         "GET": Operation("Get a webhook endpoint", responses={200: EndpointOut, **NOT_FOUND}),
         "PUT": Operation(
             "Change a webhook endpoint",
-            body=EndpointIn,
+            body=EndpointChange,
             responses={200: EndpointOut, **CONFLICT, **NOT_FOUND},
         ),
         "DELETE": Operation(

@@ -11,6 +11,17 @@ PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 LABELS = {PUBLIC: "public", AUTHENTICATED: "authenticated"}
 
 
+def test_openapi_carries_the_declared_operations_of_the_releases_api(make_host):
+    harness = make_host(plugins=["releases_api"])
+    paths = harness.call("GET", "/api/v1/openapi.json").json["paths"]
+    start = paths["/api/v1/templates/{folder}/{template}/start"]["post"]
+    assert start["x-required-permission"] == "release#create"
+    assert "release#start" in start["description"]
+    assert "requestBody" in start
+    assert {"200", "400", "401", "403", "404", "409", "413", "429"} <= set(start["responses"])
+    assert set(paths["/api/v1/releases/{folder}/{release}"]["delete"]["responses"]) >= {"204", "409"}
+
+
 def test_docs_api_md_lists_every_route_with_its_permission(make_host):
     harness = make_host(plugins=["releases_api"])
     text = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
