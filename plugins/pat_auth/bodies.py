@@ -57,6 +57,8 @@ class TokenOut(msgspec.Struct, rename="camel"):
     all_permissions: bool
     global_permissions: list[str]
     status: Status
+    replaced_at: Annotated[Instant | None, Meta(description="When the token was rotated, if it was.")]
+    replaced_by_id: Annotated[int | None, Meta(description="The token that replaced it by rotation.")]
 
 
 class AdminTokenOut(TokenOut):

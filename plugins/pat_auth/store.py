@@ -304,8 +304,8 @@ def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = 
         "all_permissions": permissions is None,
         "global_permissions": permissions or [],
         "status": status_of(token, now),
-        "replacedAt": iso(token.replaced_at),
-        "replacedById": token.replaced_by_id,
+        "replaced_at": iso(token.replaced_at),
+        "replaced_by_id": token.replaced_by_id,
     }
     if with_username:
         return AdminTokenOut(**fields, username=token.user.username)
