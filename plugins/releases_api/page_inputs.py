@@ -1,7 +1,7 @@
-"""The one place the pages touch the API's body types (`schema`, `serialize`): they build the
-inputs `plans` and `listing` take, and read a task's failure reason as the API shows it.
+"""The one place the pages touch the API's body types (`bodies`, `specs`, `serialize`): they
+build the inputs `plans` and `listing` take, and read a task's failure reason as the API shows it.
 
-Kept apart so that a change of those types (dataclasses today) is one edit here, not in every view.
+Kept apart so that a change of those types is one edit here, not in every view.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import msgspec
-
+from plugins.releases_api.bodies import ReleaseFromTemplate, convert
 from plugins.releases_api.models import Task
-from plugins.releases_api.schema import FromTemplate, Search, parse_from_template
 from plugins.releases_api.serialize import task_json
+from plugins.releases_api.specs import FromTemplate, Search
 
 
 def from_template(
@@ -30,7 +29,7 @@ def from_template(
     body: dict[str, Any] = {"releaseTitle": title, "variables": dict(variables), "autoStart": start}
     if run_as is not None:
         body["scriptUsername"], body["scriptUserPassword"] = run_as
-    return parse_from_template(body)
+    return convert(body, ReleaseFromTemplate).spec()
 
 
 def search(title: str, statuses: Iterable[str]) -> Search:
@@ -41,5 +40,5 @@ def search(title: str, statuses: Iterable[str]) -> Search:
 def shown_reason(task: Task, *, full: bool) -> str | None:
     """The task's `failureReason` exactly as the API gives it to this viewer (an HTTP answer's
     message only to admins: see `serialize`)."""
-    data: dict[str, Any] = msgspec.to_builtins(task_json(task, full=full))
-    return data.get("failureReason")
+    reason: str | None = task_json(task, full=full).get("failureReason")
+    return reason
