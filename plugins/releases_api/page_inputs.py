@@ -42,5 +42,5 @@ def search(title: str, statuses: Iterable[str]) -> Search:
 def shown_reason(task: Task, *, full: bool) -> str | None:
     """The task's `failureReason` exactly as the API gives it to this viewer (an HTTP answer's
     message only to admins: see `serialize`)."""
-    reason: str | None = task_json(task, full=full).get("failureReason")
-    return reason
+    data: dict[str, Any] = msgspec.to_builtins(task_json(task, full=full))
+    return data.get("failureReason")
