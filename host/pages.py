@@ -175,3 +175,8 @@ def render_page(
     resp.content_type = falcon.MEDIA_HTML
     resp.set_headers(PAGE_HEADERS)
     resp.text = html
+
+
+def error_page(host: Host, req: falcon.Request, resp: falcon.Response, title: str, message: str) -> None:
+    """An error (404, 403, 500 …) as a page in the layout, with the top bar and the user menu."""
+    render_page(host, req, resp, "host/error.html", status=resp.status, title=title, message=message)

@@ -83,9 +83,9 @@ class PageSession:
         assert self.session_id, "not logged in"
         return sessions.csrf_for(self.harness.host, self.session_id)
 
-    def post_form(self, path: str, data: dict[str, str], *, csrf: bool = True) -> falcon.testing.Result:
+    def post_form(self, path: str, data: dict[str, Any], *, csrf: bool = True) -> falcon.testing.Result:
         fields = {**data, **({sessions.CSRF_FIELD: self.csrf} if csrf else {})}
-        return self.request("POST", path, body=urlencode(fields), headers=FORM)
+        return self.request("POST", path, body=urlencode(fields, doseq=True), headers=FORM)
 
     def api(self, method: str, path: str, *, csrf: bool = True, **kwargs: Any) -> falcon.testing.Result:
         headers = dict(kwargs.pop("headers", {}))

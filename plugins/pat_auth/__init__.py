@@ -6,8 +6,8 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
-from host import Permission, hookimpl
-from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
+from host import hookimpl
+from plugins.pat_auth import admin_views, auth, cli, resources, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -19,13 +19,8 @@ def register_settings(host):
 
 
 @hookimpl
-def register_permissions(host):
-    return [Permission(resources.ADMIN_PERMISSION, "Manage users, roles and everyone's access tokens")]
-
-
-@hookimpl
 def register_routes(host):
-    return resources.routes(host) + list(views.page_routes(host))
+    return resources.routes(host) + list(views.page_routes(host)) + admin_views.admin_routes(host)
 
 
 @hookimpl
@@ -68,4 +63,4 @@ def register_commands(host, subparsers):
 
 @hookimpl
 def navigation_links(host, actor):
-    return views.navigation_links(host, actor)
+    return views.navigation_links(host, actor) + admin_views.admin_links(host, actor)

@@ -163,13 +163,32 @@ def _log(action: str, payload: dict[str, Any]) -> None:
     )
 
 
-def recent(limit: int, username: str | None = None, offset: int = 0) -> list[PatAuditRecord]:
+def _audit_query(username: str | None, action: str | None, reason: str | None) -> peewee.ModelSelect:
     query = PatAuditRecord.select()
     if username is not None:
         query = query.where(PatAuditRecord.username == username)
+    if action is not None:
+        query = query.where(PatAuditRecord.action == action)
+    if reason is not None:
+        query = query.where(PatAuditRecord.reason == reason)
+    return query
+
+
+def recent(
+    limit: int,
+    username: str | None = None,
+    offset: int = 0,
+    action: str | None = None,
+    reason: str | None = None,
+) -> list[PatAuditRecord]:
+    query = _audit_query(username, action, reason)
     return list(
         query.order_by(PatAuditRecord.at.desc(), PatAuditRecord.id.desc()).offset(offset).limit(limit)
     )
+
+
+def count(username: str | None = None, action: str | None = None, reason: str | None = None) -> int:
+    return _audit_query(username, action, reason).count()
 
 
 def record_json(row: PatAuditRecord) -> dict[str, Any]:
