@@ -81,7 +81,7 @@ def status_of(token: PersonalAccessToken, now: datetime) -> str:
 def clean_name(raw: Any) -> str:
     if not isinstance(raw, str):
         raise InvalidRequest("tokenNote is required: a name for the token (1-100 characters).")
-    name = raw.strip()
+    name = unicodedata.normalize("NFC", raw).strip()  # "é" is one character however it was typed
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidRequest(
             f"tokenNote must be 1-{MAX_NAME_LENGTH} characters once trimmed; it has {len(name)}."

@@ -15,6 +15,7 @@ import falcon
 
 from host import AUTHENTICATED, EXTERNAL, NavLink, Route, render_page
 from plugins.pat_auth.policy import NEVER, load_policy
+from plugins.pat_auth.store import MAX_NAME_LENGTH
 
 PACKAGE = "plugins.pat_auth"
 PAGE = "/profile/access-tokens"
@@ -60,6 +61,7 @@ class AccessTokensPage:
             expirations=expiration_choices(policy.expirations),
             default_expiration=policy.default_expiration,
             permissions=held,
+            max_name_length=MAX_NAME_LENGTH,
         )
 
 
