@@ -365,6 +365,8 @@ def test_hook_navigation_links_collected_and_ordered(make_host):
         NavLink("Hooks admin", "/hooks/admin", order=5),
         NavLink("Archive", "/hooks/archive", order=50),
         NavLink("Bookmarks", "/hooks/bookmarks", order=50),
+        NavLink("Configuration › Users", "/configuration/users", order=70),  # the host's own
+        NavLink("Configuration › Roles", "/configuration/roles", order=71),
         NavLink("Help", "/hooks/help", order=900),
     ]
     assert [link.label for link in for_alice] == ["Archive", "Bookmarks", "Help"]
