@@ -179,4 +179,5 @@ def render_page(
 
 def error_page(host: Host, req: falcon.Request, resp: falcon.Response, title: str, message: str) -> None:
     """An error (404, 403, 500 …) as a page in the layout, with the top bar and the user menu."""
-    render_page(host, req, resp, "host/error.html", status=resp.status, title=title, message=message)
+    status = falcon.code_to_http_status(resp.status)
+    render_page(host, req, resp, "host/error.html", status=status, title=title, message=message)

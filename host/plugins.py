@@ -15,7 +15,13 @@ from host.errors import StartupError
 
 PROJECT = "release_host"
 ENTRY_POINT_GROUP = "release_host.plugins"
-BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages", "host.builtin.security", "host.builtin.admin")
+BUILTIN_PLUGINS = (
+    "host.builtin.users",
+    "host.builtin.health",
+    "host.builtin.pages",
+    "host.builtin.security",
+    "host.builtin.admin",
+)
 
 
 def _entry_points() -> dict[str, EntryPoint]:

@@ -40,8 +40,8 @@ def site(module_host, module_server):
 def focused(page) -> str:
     """The accessible name of the focused element, as a keyboard user would hear it."""
     return page.evaluate(
-        "() => { const el = document.activeElement;"
-        " return el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim(); }"
+        "() => { const el = document.activeElement; return el.getAttribute('aria-label')"
+        " || el.labels?.[0]?.textContent.trim() || el.textContent.trim(); }"
     )
 
 

@@ -52,7 +52,9 @@ def test_create_a_user_with_roles_who_can_then_log_in(harness, root):
     with harness.db():
         users.ensure_role("viewers", ["login", "reports#view"])
     page = signed_in(harness, root)
-    made = page.post_form(USERS, {"username": "bob", "source": "internal", "password": "a-long-password-1", "role": "viewers"})
+    made = page.post_form(
+        USERS, {"username": "bob", "source": "internal", "password": "a-long-password-1", "role": "viewers"}
+    )
     assert made.status_code == 303
     assert made.headers["location"] == f"{USERS}?done=created&name=bob"
     shown = page.get(made.headers["location"]).text
@@ -120,7 +122,9 @@ def test_roles_page_lists_permissions_creates_and_edits_a_role(harness, root):
     page = signed_in(harness, root)
     shown = page.get(ROLES)
     assert shown.status_code == 200 and 'data-role="admin"' in shown.text
-    made = page.post_form(ROLES, {"name": "auditors", "description": "Read reports", "permission": ["login", "reports#view"]})
+    made = page.post_form(
+        ROLES, {"name": "auditors", "description": "Read reports", "permission": ["login", "reports#view"]}
+    )
     assert made.status_code == 303
     with harness.db():
         role = users.Role.get(users.Role.name == "auditors")
@@ -161,7 +165,10 @@ def test_a_role_edit_that_locks_out_the_editor_is_refused(harness, root):
 
 def test_forms_need_the_csrf_token_and_unknown_ids_are_404(harness, root):
     page = signed_in(harness, root)
-    assert page.post_form(USERS, {"username": "eve", "password": "a-long-password-1"}, csrf=False).status_code == 403
+    assert (
+        page.post_form(USERS, {"username": "eve", "password": "a-long-password-1"}, csrf=False).status_code
+        == 403
+    )
     assert page.post_form(f"{USERS}/99999", {"action": "disable"}).status_code == 404
     assert page.post_form(f"{USERS}/abc", {"action": "disable"}).status_code == 404
     assert page.post_form(f"{ROLES}/99999", {}).status_code == 404

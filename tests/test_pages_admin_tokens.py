@@ -2,6 +2,7 @@
 token or all of a user's, and the audit of what happened."""
 
 import re
+
 import pytest
 
 from host.testing import basic_auth
@@ -38,7 +39,10 @@ def names(html):
 
 
 def works(harness, secret):
-    return harness.call("GET", "/api/v1/profile", headers={"x-release-personal-token": secret}).status_code == 200
+    return (
+        harness.call("GET", "/api/v1/profile", headers={"x-release-personal-token": secret}).status_code
+        == 200
+    )
 
 
 def test_only_security_edit_holders_see_the_pages_and_their_links(harness, root, alice):
@@ -98,7 +102,9 @@ def test_revoke_one_token_of_another_user_keeps_the_filters(harness, root, alice
     assert "Token &#39;CI pipeline&#39; of alice revoked." in shown
     assert names(shown) == ["deploy"]
     assert not works(harness, secret) and works(harness, other)
-    listed = harness.call("GET", "/api/v1/personal-access-tokens", headers=basic_auth("alice", alice.password))
+    listed = harness.call(
+        "GET", "/api/v1/personal-access-tokens", headers=basic_auth("alice", alice.password)
+    )
     assert [t["tokenNote"] for t in listed.json] == ["deploy"]
     assert page.post_form(f"{TOKENS}/{token_id}/revoke", {}).status_code == 404, "already revoked"
     assert page.post_form(f"{TOKENS}/{token_id}/revoke", {}, csrf=False).status_code == 403
@@ -133,7 +139,9 @@ def test_audit_lists_created_deleted_and_refused_filtered_and_paged(harness, roo
     actions = re.findall(r'data-action="(\w+)"', shown)
     assert actions == ["refused", "deleted", "created"]
     assert "3 times until" in shown and "invalid (deleted)" in shown
-    assert re.findall(r'data-action="(\w+)"', page.get(AUDIT, params={"action": "refused"}).text) == ["refused"]
+    assert re.findall(r'data-action="(\w+)"', page.get(AUDIT, params={"action": "refused"}).text) == [
+        "refused"
+    ]
     assert re.findall(r'data-action="(\w+)"', page.get(AUDIT, params={"username": "nobody"}).text) == []
     assert secret not in shown
     bob = harness.user("bob", ["login"])

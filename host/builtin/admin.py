@@ -101,12 +101,16 @@ class UsersPage:
     def __init__(self, host) -> None:
         self.host = host
 
-    def _render(self, req, resp, *, error: str = "", form: dict[str, Any] | None = None, status=falcon.HTTP_200):
+    def _render(
+        self, req, resp, *, error: str = "", form: dict[str, Any] | None = None, status=falcon.HTTP_200
+    ):
         search = (req.get_param("q") or "").strip()[:150]
         page = query_int(req, "page", 0, 0, 100_000)
         query = users.User.select()
         if search:
-            query = query.where(users.User.username.contains(search) | users.User.display_name.contains(search))
+            query = query.where(
+                users.User.username.contains(search) | users.User.display_name.contains(search)
+            )
         total = query.count()
         found = list(query.order_by(users.User.username).offset(page * PAGE_SIZE).limit(PAGE_SIZE))
         render_page(
@@ -218,7 +222,9 @@ class RolesPage:
     def __init__(self, host) -> None:
         self.host = host
 
-    def _render(self, req, resp, *, error: str = "", form: dict[str, Any] | None = None, status=falcon.HTTP_200):
+    def _render(
+        self, req, resp, *, error: str = "", form: dict[str, Any] | None = None, status=falcon.HTTP_200
+    ):
         roles = list(users.Role.select().order_by(users.Role.name))
         members = {
             role.id: users.UserRole.select().where(users.UserRole.role == role).count() for role in roles
@@ -295,4 +301,7 @@ def register_routes(host):
 def navigation_links(host, actor):
     if not host.allowed(actor, SECURITY_EDIT):
         return []
-    return [NavLink("Configuration › Users", USERS, order=70), NavLink("Configuration › Roles", ROLES, order=71)]
+    return [
+        NavLink("Configuration › Users", USERS, order=70),
+        NavLink("Configuration › Roles", ROLES, order=71),
+    ]

@@ -232,11 +232,15 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 _OVERFLOW = """() => {
   const found = [];
   const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth + 1) found.push(`the page is ${root.scrollWidth}px wide in ${root.clientWidth}px`);
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`the page is ${root.scrollWidth}px wide in ${root.clientWidth}px`);
+  }
   for (const el of document.querySelectorAll("main *")) {
     const style = getComputedStyle(el);
     if (!/(auto|scroll)/.test(style.overflowX) || el.closest("pre, dialog")) continue;
-    if (el.scrollWidth > el.clientWidth + 1) found.push(`${el.tagName.toLowerCase()}.${el.className} scrolls: ${el.scrollWidth}px in ${el.clientWidth}px`);
+    if (el.scrollWidth <= el.clientWidth + 1) continue;
+    const name = `${el.tagName.toLowerCase()}.${el.className}`;
+    found.push(`${name} scrolls: ${el.scrollWidth}px in ${el.clientWidth}px`);
   }
   return found;
 }"""

@@ -163,7 +163,9 @@ def _log(action: str, payload: dict[str, Any]) -> None:
     )
 
 
-def _audit_query(username: str | None, action: str | None, reason: str | None) -> peewee.ModelSelect:
+def _audit_query(
+    username: str | None, action: str | None, reason: str | None
+) -> peewee.ModelSelect[PatAuditRecord]:
     query = PatAuditRecord.select()
     if username is not None:
         query = query.where(PatAuditRecord.username == username)

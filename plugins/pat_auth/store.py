@@ -208,7 +208,7 @@ class TokenFilter:
     never_used: bool = False
 
 
-def _filtered(host: Host, found: TokenFilter) -> peewee.ModelSelect:
+def _filtered(host: Host, found: TokenFilter) -> peewee.ModelSelect[PersonalAccessToken]:
     t = PersonalAccessToken
     now = to_db(host.now())
     query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
