@@ -151,3 +151,21 @@ def test_audit_lists_created_deleted_and_refused_filtered_and_paged(harness, roo
     assert first.count('data-action="created"') == 50 and "56 records · page 1 of 2" in first
     second = page.get(AUDIT, params={"action": "created", "page": "1"}).text
     assert second.count('data-action="created"') == 6 and 'rel="prev"' in second
+
+
+def test_the_audit_shows_what_admins_changed_on_users_and_roles(harness, root, alice):
+    page = signed_in(harness, root)
+    made = page.post_form("/configuration/users", {"username": "dan", "password": "a-long-password-1"})
+    assert made.status_code == 303
+    assert page.post_form(f"/configuration/users/{alice.id}", {"action": "disable"}).status_code == 303
+    role = page.post_form(
+        "/configuration/roles", {"name": "auditors", "permission": ["login", "reports#view"]}
+    )
+    assert role.status_code == 303
+    shown = page.get(AUDIT).text
+    assert re.findall(r'data-action="([\w.-]+)"', shown) == ["role.created", "user.disabled", "user.created"]
+    assert "Role created" in shown and "User disabled" in shown and "User created" in shown
+    row = re.search(r'data-action="role.created">(.*?)</tr>', shown, re.S).group(1)
+    assert "auditors" in row and '<li class="chip">reports#view</li>' in row and ">root<" in row
+    only = page.get(AUDIT, params={"action": "user.disabled"}).text
+    assert re.findall(r'data-action="([\w.-]+)"', only) == ["user.disabled"] and "alice" in only

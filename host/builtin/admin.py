@@ -57,6 +57,12 @@ def _value(form: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def security_event(host, name: str, req: falcon.Request, **payload: Any) -> None:
+    """Tell plugins (pat_auth records it in the audit) what an administrator changed, once committed."""
+    actor: Actor = req.context.actor
+    host.emit(name, {**payload, "by": actor.username, "ip": req.remote_addr}, actor=actor, source="host")
+
+
 def _see_other(resp: falcon.Response, path: str, done: str, name: str) -> None:
     resp.status = falcon.HTTP_303
     resp.location = f"{path}?{urlencode({'done': done, 'name': name})}"
@@ -160,6 +166,7 @@ class UsersPage:
         except (Refused, ValueError, PasswordError) as exc:
             self._render(req, resp, error=str(exc), form=kept, status=falcon.HTTP_400)
             return
+        security_event(self.host, "user.created", req, username=user.username, roles=sorted(wanted))
         _see_other(resp, USERS, "created", user.username)
 
 
@@ -182,15 +189,17 @@ class UserActions:
                 if action == "disable" and user.id == actor.user_id:
                     raise Refused("You cannot disable your own account.")
                 accounts.set_enabled(self.host, user, action == "enable")
-                done = f"{action}d"
+                done, payload = f"{action}d", {}
             elif action == "roles":
                 self._set_roles(user, _values(form, "role"), actor)
-                done = "roles"
+                done, payload = "roles", {"roles": users.roles_of(user)}
             else:
                 raise Refused(f"Unknown action {action[:40]!r}.")
         except (Refused, ValueError) as exc:
             self.page._render(req, resp, error=str(exc), status=falcon.HTTP_400)
             return
+        event = "user.roles-changed" if done == "roles" else f"user.{done}"
+        security_event(self.host, event, req, username=user.username, **payload)
         _see_other(resp, USERS, done, user.username)
 
     def _set_roles(self, user: users.User, wanted: list[str], actor: Actor) -> None:
@@ -266,6 +275,7 @@ class RolesPage:
         except Refused as exc:
             self._render(req, resp, error=str(exc), form=kept, status=falcon.HTTP_400)
             return
+        security_event(self.host, "role.created", req, role=name, permissions=sorted(permissions))
         _see_other(resp, ROLES, "role-created", name)
 
     def on_post_item(self, req: falcon.Request, resp: falcon.Response, role_id: str) -> None:
@@ -281,6 +291,7 @@ class RolesPage:
         except Refused as exc:
             self._render(req, resp, error=str(exc), status=falcon.HTTP_400)
             return
+        security_event(self.host, "role.changed", req, role=role.name, permissions=sorted(set(permissions)))
         _see_other(resp, ROLES, "role-saved", role.name)
 
 

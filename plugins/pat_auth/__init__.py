@@ -7,7 +7,7 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 from __future__ import annotations
 
 from host import hookimpl
-from plugins.pat_auth import admin_views, auth, cli, resources, status, store, tokens, views
+from plugins.pat_auth import admin_views, audit, auth, cli, resources, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -64,3 +64,9 @@ def register_commands(host, subparsers):
 @hookimpl
 def navigation_links(host, actor):
     return views.navigation_links(host, actor) + admin_views.admin_links(host, actor)
+
+
+@hookimpl
+def handle_event(host, event):
+    if event.source == "host" and event.name in audit.SECURITY_EVENTS:
+        audit.record_security_event(host, event)

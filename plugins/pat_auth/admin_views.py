@@ -32,7 +32,12 @@ LAST_USED = {
     "not-90": "Not in the last 90 days",
 }
 STATUS_LABELS = {"": "Any", store.ACTIVE: "Active", store.EXPIRED: "Expired"}
-ACTIONS = {audit.CREATED: "Created", audit.DELETED: "Deleted", audit.REFUSED: "Refused"}
+ACTIONS = {
+    audit.CREATED: "Created",
+    audit.DELETED: "Deleted",
+    audit.REFUSED: "Refused",
+    **audit.SECURITY_EVENTS,
+}
 REASONS = {"expired": "expired", "invalid": "invalid", "owner-disabled": "owner disabled"}
 DONE = {
     "revoked": "Token {name} revoked.",

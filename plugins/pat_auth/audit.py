@@ -163,6 +163,33 @@ def _log(action: str, payload: dict[str, Any]) -> None:
     )
 
 
+SECURITY_EVENTS = {
+    "user.created": "User created",
+    "user.enabled": "User enabled",
+    "user.disabled": "User disabled",
+    "user.roles-changed": "Roles changed",
+    "role.created": "Role created",
+    "role.changed": "Role changed",
+}
+"""The host's events about accounts (`host.builtin.admin`), kept here beside the token events."""
+
+
+def record_security_event(host: Host, event: Any) -> None:
+    """One row for a change to users or roles: who, by whom, from where; the roles or permissions
+    it leaves go in `samples`, a role's name in `detail`."""
+    payload = event.payload
+    names = payload.get("roles") or payload.get("permissions") or []
+    PatAuditRecord.create(
+        at=to_db(event.at),
+        action=event.name,
+        detail=str(payload.get("role") or "")[:40],
+        username=payload.get("username"),
+        actor=payload.get("by"),
+        ip=payload.get("ip"),
+        samples=",".join(names) or None,
+    )
+
+
 def _audit_query(
     username: str | None, action: str | None, reason: str | None
 ) -> peewee.ModelSelect[PatAuditRecord]:
