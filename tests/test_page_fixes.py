@@ -122,3 +122,14 @@ def test_roles_list_has_help_text(harness):
     result = harness.cli("roles", "--help")
     assert result.returncode == 0
     assert re.search(r"list\s+every role with its permissions", result.stdout)
+
+
+def test_an_error_page_checks_no_password_sent_with_the_request(harness, admin):
+    from host import limits
+
+    wrong = basic_auth("root", "not-the-password")
+    result = harness.call("GET", "/no/such/page", headers={"Accept": "text/html", **wrong})
+    assert result.status_code == 404 and '<header class="topbar">' in result.text
+    assert "Account menu" not in result.text
+    with harness.db():
+        assert limits.current(harness.host) == [], "no failed attempt was counted (nothing written)"
