@@ -7,12 +7,12 @@ from typing import Any
 
 import falcon
 
-from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body, query_int
+from host import AUTHENTICATED, EXTERNAL, SECURITY_EDIT, Actor, Host, Route, bad_request, json_body, query_int
 from plugins.pat_auth import audit, store
 
 TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
-ADMIN_PERMISSION = "security#edit"
+ADMIN_PERMISSION = SECURITY_EDIT
 TOKEN_REFUSAL = (
     "Personal access tokens cannot be created, listed or deleted by a request authenticated with a "
     "personal access token: sign in with your password or through the login page."
