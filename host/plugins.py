@@ -11,6 +11,7 @@ import pluggy
 
 from host import hookspecs
 from host.config import Config
+from host.dispatch import HostPluginManager
 from host.errors import StartupError
 
 PROJECT = "release_host"
@@ -20,6 +21,8 @@ BUILTIN_PLUGINS = (
     "host.builtin.health",
     "host.builtin.pages",
     "host.builtin.security",
+    "host.builtin.jobs",
+    "host.builtin.profile",
     "host.builtin.admin",
 )
 
@@ -47,7 +50,7 @@ def _import(name: str, eps: dict[str, EntryPoint]) -> ModuleType:
 
 def make_plugin_manager(config: Config) -> pluggy.PluginManager:
     """A fresh manager: built-ins, then the plugins `config.enabled_plugins` names, in order."""
-    pm = pluggy.PluginManager(PROJECT)
+    pm = HostPluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     for module_name in BUILTIN_PLUGINS:
         pm.register(importlib.import_module(module_name), name=module_name)

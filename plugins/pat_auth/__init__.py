@@ -6,8 +6,22 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
-from host import hookimpl
-from plugins.pat_auth import admin_views, audit, auth, cli, resources, status, store, tokens, views
+from weakref import WeakKeyDictionary
+
+from host import Periodic, hookimpl
+from plugins.pat_auth import (
+    admin_views,
+    audit,
+    auth,
+    cli,
+    reminders,
+    resources,
+    rotation_api,
+    status,
+    store,
+    tokens,
+    views,
+)
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -20,7 +34,12 @@ def register_settings(host):
 
 @hookimpl
 def register_routes(host):
-    return resources.routes(host) + list(views.page_routes(host)) + admin_views.admin_routes(host)
+    return (
+        resources.routes(host)
+        + rotation_api.routes(host)
+        + list(views.page_routes(host))
+        + admin_views.admin_routes(host)
+    )
 
 
 @hookimpl
@@ -70,3 +89,22 @@ def navigation_links(host, actor):
 def handle_event(host, event):
     if event.source == "host" and event.name in audit.SECURITY_EVENTS:
         audit.record_security_event(host, event)
+
+
+_reminder_threads: WeakKeyDictionary = WeakKeyDictionary()
+
+
+@hookimpl
+def startup(host):
+    """In a server process, look for due expiry reminders every `reminder_interval_minutes`."""
+    minutes = host.settings("pat_auth").reminder_interval_minutes
+    if host.context == "server" and minutes:
+        work = Periodic(host, "pat-reminders", minutes * 60, lambda: reminders.run(host))
+        _reminder_threads[host] = work.start()
+
+
+@hookimpl
+def shutdown(host):
+    work = _reminder_threads.pop(host, None)
+    if work is not None:
+        work.stop()
