@@ -29,7 +29,7 @@ def exercised(make_host):
     with harness.db():
         actor = actor_for(find_user(root.username), via="password")
         links = host.navigation(actor)
-        assert [link.label for link in links if not link.href.startswith("/configuration/")] == ["Reduced"]
+        assert [link.label for link in links].count("Reduced") == 1, "besides the host's own links"
         assert host.emit("reduced.ping", {}) == [{"seen": "reduced.ping"}]
         assert "reduced_notes" in host.database.get_tables()
     parser = argparse.ArgumentParser()

@@ -138,7 +138,7 @@ def test_audit_lists_created_deleted_and_refused_filtered_and_paged(harness, roo
     shown = page.get(AUDIT).text
     actions = re.findall(r'data-action="(\w+)"', shown)
     assert actions == ["refused", "deleted", "created"]
-    assert "3 times until" in shown and "invalid (deleted)" in shown
+    assert "invalid (deleted)" in shown  # the same value again within the minute is audited once
     assert re.findall(r'data-action="(\w+)"', page.get(AUDIT, params={"action": "refused"}).text) == [
         "refused"
     ]
