@@ -17,7 +17,7 @@ from host.limits import TooManyAttempts, check_attempts, check_known_block, clie
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
-from host.permissions import ADMIN, Permission
+from host.permissions import ADMIN, SECURITY_EDIT, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Operation, Route
@@ -46,6 +46,7 @@ __all__ = [
     "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
+    "SECURITY_EDIT",
     "PluginSettings",
     "Presented",
     "Actor",

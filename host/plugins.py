@@ -24,6 +24,7 @@ BUILTIN_PLUGINS = (
     "host.builtin.jobs",
     "host.builtin.profile",
     "host.builtin.api_document",
+    "host.builtin.admin",
 )
 
 

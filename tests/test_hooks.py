@@ -366,6 +366,8 @@ def test_hook_navigation_links_collected_and_ordered(make_host):
         NavLink("Profile", "/profile", order=5),  # the host's own
         NavLink("Archive", "/hooks/archive", order=50),
         NavLink("Bookmarks", "/hooks/bookmarks", order=50),
+        NavLink("Configuration › Users", "/configuration/users", order=70),  # the host's own
+        NavLink("Configuration › Roles", "/configuration/roles", order=71),
         NavLink("API reference", "/api/docs", order=90),  # the host's own
         NavLink("Help", "/hooks/help", order=900),
     ]

@@ -331,7 +331,7 @@ def register_commands(host, subparsers):
 
     r = subparsers.add_parser("roles", help="create and list roles")
     rsub = r.add_subparsers(dest="roles_action", required=True)
-    rsub.add_parser("list")
+    rsub.add_parser("list", help="every role with its permissions")
     rc = rsub.add_parser("create", help="create a role or add permissions to it")
     rc.add_argument("name")
     rc.add_argument("--permission", action="append", help="a permission name (repeatable)")

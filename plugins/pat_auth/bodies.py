@@ -86,7 +86,10 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
 
     id: int
     at: Instant
-    action: Literal["created", "deleted", "refused", "reused"]
+    action: Annotated[
+        str,
+        Meta(description="created, deleted, refused, reused, or a user.* / role.* change made on the pages"),
+    ]
     reason: str | None
     detail: str
     token_id: int | None

@@ -10,6 +10,7 @@ import msgspec
 from host import (
     AUTHENTICATED,
     EXTERNAL,
+    SECURITY_EDIT,
     Actor,
     ErrorBody,
     Host,
@@ -35,7 +36,7 @@ from plugins.pat_auth.bodies import (
 
 TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
-ADMIN_PERMISSION = "security#edit"
+ADMIN_PERMISSION = SECURITY_EDIT
 TOKEN_REFUSAL = (
     "Personal access tokens cannot be created, listed or deleted by a request authenticated with a "
     "personal access token: sign in with your password or through the login page."

@@ -82,7 +82,7 @@ def status_of(token: PersonalAccessToken, now: datetime) -> str:
 def clean_name(raw: Any) -> str:
     if not isinstance(raw, str):
         raise InvalidRequest("tokenNote is required: a name for the token (1-100 characters).")
-    name = raw.strip()
+    name = unicodedata.normalize("NFC", raw).strip()  # "é" is one character however it was typed
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidRequest(
             f"tokenNote must be 1-{MAX_NAME_LENGTH} characters once trimmed; it has {len(name)}."
@@ -204,6 +204,46 @@ def parse_id(token_id: Any) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class TokenFilter:
+    """What the admin listing narrows to; every field is optional (None: no condition)."""
+
+    user_id: int | None = None
+    username: str | None = None
+    status: str | None = None
+    expires_before: datetime | None = None
+    used_since: datetime | None = None
+    unused_since: datetime | None = None
+    never_used: bool = False
+
+
+def _filtered(host: Host, found: TokenFilter) -> peewee.ModelSelect[PersonalAccessToken]:
+    t = PersonalAccessToken
+    now = to_db(host.now())
+    query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
+    # a rotated-out token is listed during its overlap only
+    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
+    if found.user_id is not None:
+        query = query.where(t.user == found.user_id)
+    if found.username is not None:
+        query = query.where(User.username == found.username)
+    if found.status == ACTIVE:
+        query = query.where(t.expires_at.is_null() | (t.expires_at > now))
+    elif found.status == EXPIRED:
+        query = query.where(t.expires_at <= now)
+    elif found.status is not None:
+        raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}; got {found.status!r}.")
+    if found.expires_before is not None:
+        query = query.where((t.expires_at > now) & (t.expires_at <= to_db(found.expires_before)))
+    if found.used_since is not None:
+        query = query.where(t.last_used_at >= to_db(found.used_since))
+    if found.unused_since is not None:
+        query = query.where(t.last_used_at.is_null() | (t.last_used_at < to_db(found.unused_since)))
+    if found.never_used:
+        query = query.where(t.last_used_at.is_null())
+    return query
+
+
 def list_tokens(
     host: Host,
     *,
@@ -212,24 +252,31 @@ def list_tokens(
     status: str | None = None,
     offset: int = 0,
     limit: int = 100,
+    where: TokenFilter | None = None,
 ) -> list[PersonalAccessToken]:
     """Tokens not deleted, newest first, each with `token.user.username` loaded in the same query."""
     t = PersonalAccessToken
-    now = to_db(host.now())
-    query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
-    # a rotated-out token is listed during its overlap only
-    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
-    if user_id is not None:
-        query = query.where(t.user == user_id)
-    if username is not None:
-        query = query.where(User.username == username)
-    if status == ACTIVE:
-        query = query.where(t.expires_at.is_null() | (t.expires_at > now))
-    elif status == EXPIRED:
-        query = query.where(t.expires_at <= now)
-    elif status is not None:
-        raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}; got {status!r}.")
+    found = where or TokenFilter(user_id=user_id, username=username, status=status)
+    query = _filtered(host, found)
     return list(query.order_by(t.created_at.desc(), t.id.desc()).offset(offset).limit(limit))
+
+
+def count_tokens(host: Host, where: TokenFilter) -> int:
+    return _filtered(host, where).count()
+
+
+def delete_user_tokens(host: Host, user_id: int, *, by: str, ip: str | None = None) -> int:
+    """Revoke every token of one user (each with its own audit record); how many were revoked."""
+    t = PersonalAccessToken
+    ids = [row.id for row in t.select(t.id).where((t.user == user_id) & t.deleted_at.is_null())]
+    revoked = 0
+    for token_id in ids:
+        try:
+            delete_token(host, token_id, by=by, ip=ip)
+        except NotFound:  # revoked meanwhile by someone else
+            continue
+        revoked += 1
+    return revoked
 
 
 def delete_token(
