@@ -337,6 +337,7 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
                 trigger_id=trigger.id,
                 request_id=request_id,
                 endpoint_path=path,
+                endpoint_id=endpoint_id,
                 status=status,
                 release_id=release_id,
                 reason=reason,
