@@ -1,7 +1,7 @@
-"""The one place the pages touch the API's body types (`bodies`, `serialize`): they build the
+"""The one place the pages touch the API's body types (`bodies`, `specs`, `serialize`): they build the
 inputs `plans` and `listing` take, and read a task's failure reason as the API shows it.
 
-Kept apart so that a change of those types is one edit here, not in every view.
+Kept apart so that a change of those types (msgspec Structs) is one edit here, not in every view.
 """
 
 from __future__ import annotations
