@@ -429,7 +429,8 @@ def decode(req: falcon.Request, kind: type[B]) -> B:
 
 
 def decode_optional(req: falcon.Request, kind: type[B]) -> B:
-    """Like `decode`; a request without a body has every field's default."""
+    """Like `decode`; a request without a body, or with the body `null`, has every field's default."""
     if not req.content_length:
         return kind()
-    return decode(req, kind)
+    body = read_json(req, dict[str, Any] | None)
+    return kind() if body is None else convert(body, kind)
