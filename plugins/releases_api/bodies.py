@@ -361,6 +361,7 @@ class Trigger(Body, kw_only=True):
 
 
 B = TypeVar("B", bound=Body)
+OPTIONAL_OBJECT: Any = dict[str, Any] | None
 
 
 def _defaults(body: dict[str, Any]) -> dict[str, Any]:
@@ -429,7 +430,8 @@ def decode(req: falcon.Request, kind: type[B]) -> B:
 
 
 def decode_optional(req: falcon.Request, kind: type[B]) -> B:
-    """Like `decode`; a request without a body has every field's default."""
+    """Like `decode`; a request without a body, or with the body `null`, has every field's default."""
     if not req.content_length:
         return kind()
-    return decode(req, kind)
+    body: dict[str, Any] | None = read_json(req, OPTIONAL_OBJECT)
+    return kind() if body is None else convert(body, kind)

@@ -74,7 +74,8 @@ class Resource:
 class ReleaseCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         query = read_query(req, PagingQuery)
-        self.send_page(req, resp, VIEW, listing.open_releases(), query)
+        rows = listing.open_page(self.host, req.context.actor, query.page, query.results_per_page)
+        send_json(resp, releases_out(rows, full=self.full(req)))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():

@@ -1,6 +1,6 @@
 """The product's JSON for releases, templates, phases and tasks (secrets masked, ISO dates),
-built from rows: one query per level (releases, their phases, their tasks) straight into the
-response Structs of `answers.py`, without model instances.
+built from rows: one prepared query per level (releases, their phases, their tasks) straight
+into the response Structs of `answers.py`, without model instances or peewee's row conversion.
 
 Whoever may view a release reads its tasks, so values that are credentials are masked: the run-as
 password, password variables, task headers whose name says they carry one (`host.secret_name`),
@@ -13,12 +13,13 @@ task cannot be used to read a server's answers by someone who could not call tha
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import msgspec
 
-from host import iso, secret_name
+from host import PreparedQuery, iso, secret_name
 from plugins.releases_api.answers import (
     CreateReleaseTaskOut,
     ManualTaskOut,
@@ -39,6 +40,24 @@ from plugins.releases_api.vocabulary import (
     WEBHOOK_TASK,
 )
 
+RELEASE_COLUMNS = (
+    Release.id,
+    Release.title,
+    Release.description,
+    Release.owner,
+    Release.status,
+    Release.start_date,
+    Release.end_date,
+    Release.due_date,
+    Release.tags,
+    Release.variables,
+    Release.origin_template_id,
+    Release.script_username,
+    Release.script_password,
+    Release.abort_comment,
+    Release.created_from_trigger,
+)
+"""The columns of a release row, in this order (`releases_out`)."""
 PHASE_COLUMNS = (
     Phase.id,
     Phase.release,
@@ -62,6 +81,38 @@ TASK_COLUMNS = (
     Task.start_date,
     Task.end_date,
 )
+TASK_NAMES = tuple(c.name for c in TASK_COLUMNS)
+
+
+def _of_releases(model: Any, columns: tuple[Any, ...]) -> Callable[[int], PreparedQuery]:
+    """The query of `columns` for the rows of n releases, built once per n (a page holds at most 100)."""
+
+    @cache
+    def prepared(n: int) -> PreparedQuery:
+        return PreparedQuery(
+            lambda: model.select(*columns).where(model.release.in_([""] * n)).order_by(model.position)
+        )
+
+    return prepared
+
+
+_PHASES = _of_releases(Phase, PHASE_COLUMNS)
+_TASKS = _of_releases(Task, TASK_COLUMNS)
+_RELEASE = PreparedQuery(lambda: Release.select(*RELEASE_COLUMNS).where(Release.id == ""))
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as stored (text), or already decoded (a model's value)."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
+def _iso(value: Any) -> str | None:
+    """`iso`, without parsing the text SQLite stores (`2026-11-28 12:00:00.123456`, naive UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
+        return f"{value[:10]}T{value[11:19]}.{value[20:23] or '000'}Z"
+    return iso(value)
 
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -69,10 +120,10 @@ def masked_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 def task_out(row: Mapping[str, Any], *, full: bool = False) -> TaskOut:
-    """A task from its row (a `Task.select().dicts()` row or a model's `__data__`); `full` (an
-    admin reading) shows the response bodies of the task's HTTP calls."""
+    """A task from a mapping of `TASK_NAMES` (a row, or a model's `__data__`); `full` (an admin
+    reading) shows the response bodies of the task's HTTP calls."""
     kind = row["type"]
-    output = row["output"] or {}
+    output = _json(row["output"]) or {}
     reason = row["failure_reason"]
     common: dict[str, Any] = {
         "id": row["id"],
@@ -80,10 +131,10 @@ def task_out(row: Mapping[str, Any], *, full: bool = False) -> TaskOut:
         "description": row["description"],
         "owner": row["owner"],
         "status": row["status"],
-        "start_date": iso(row["start_date"]),
-        "end_date": iso(row["end_date"]),
+        "start_date": _iso(row["start_date"]),
+        "end_date": _iso(row["end_date"]),
     }
-    config = row["config"] or {}
+    config = _json(row["config"]) or {}
     if kind == WEBHOOK_TASK:
         response: Any = output.get("responseBody", msgspec.UNSET)
         if not full and response is not None and response is not msgspec.UNSET:
@@ -136,61 +187,73 @@ def variables_out(release_id: str, variables: Iterable[Mapping[str, Any]] | None
     ]
 
 
-def releases_out(rows: list[dict[str, Any]], *, full: bool = False) -> list[ReleaseOut]:
-    """Whole releases from `Release.select().dicts()` rows, with their phases and tasks in two
-    more queries whatever their number; `full` for an admin (see the module's docstring)."""
+def releases_out(rows: list[tuple[Any, ...]], *, full: bool = False) -> list[ReleaseOut]:
+    """Whole releases from rows of `RELEASE_COLUMNS`, with their phases and tasks in two more
+    queries whatever their number; `full` for an admin (see the module's docstring)."""
     if not rows:
         return []
-    ids = [r["id"] for r in rows]
+    ids = [r[0] for r in rows]
     tasks: dict[str, list[TaskOut]] = defaultdict(list)
-    task_rows: Any = Task.select(*TASK_COLUMNS).where(Task.release.in_(ids)).order_by(Task.position).dicts()
-    for task in task_rows:
-        tasks[task["phase"]].append(task_out(task, full=full))
+    for task in _TASKS(len(ids)).rows(ids):
+        tasks[task[1]].append(task_out(dict(zip(TASK_NAMES, task, strict=True)), full=full))
     phases: dict[str, list[PhaseOut]] = defaultdict(list)
-    phase_rows: Any = (
-        Phase.select(*PHASE_COLUMNS).where(Phase.release.in_(ids)).order_by(Phase.position).tuples()
-    )
-    for phase_id, release_id, title, description, status, start, end in phase_rows:
+    for phase_id, release_id, title, description, status, start, end in _PHASES(len(ids)).rows(ids):
         phases[release_id].append(
             PhaseOut(
                 id=phase_id,
                 title=title,
                 description=description,
                 status=status,
-                start_date=iso(start),
-                end_date=iso(end),
+                start_date=_iso(start),
+                end_date=_iso(end),
                 tasks=tasks[phase_id],
             )
         )
     return [
         ReleaseOut(
-            id=r["id"],
-            title=r["title"],
-            description=r["description"],
-            owner=r["owner"],
-            status=r["status"],
-            start_date=iso(r["start_date"]),
-            end_date=iso(r["end_date"]),
-            due_date=iso(r["due_date"]),
-            tags=list(r["tags"] or []),
-            variables=variables_out(r["id"], r["variables"]),
-            phases=phases[r["id"]],
-            origin_template_id=r["origin_template_id"],
-            script_username=r["script_username"],
-            script_user_password=MASK if r["script_password"] else None,
-            abort_comment=r["abort_comment"],
-            created_from_trigger=bool(r["created_from_trigger"]),
+            id=release_id,
+            title=title,
+            description=description,
+            owner=owner,
+            status=status,
+            start_date=_iso(start),
+            end_date=_iso(end),
+            due_date=_iso(due),
+            tags=list(_json(tags) or []),
+            variables=variables_out(release_id, _json(variables)),
+            phases=phases[release_id],
+            origin_template_id=origin,
+            script_username=username,
+            script_user_password=MASK if password else None,
+            abort_comment=comment,
+            created_from_trigger=bool(from_trigger),
         )
-        for r in rows
+        for (
+            release_id,
+            title,
+            description,
+            owner,
+            status,
+            start,
+            end,
+            due,
+            tags,
+            variables,
+            origin,
+            username,
+            password,
+            comment,
+            from_trigger,
+        ) in rows
     ]
 
 
 def release_out(release_id: str, *, full: bool = False) -> ReleaseOut:
     """One whole release (or template) as it is stored now."""
-    found: Any = Release.select().where(Release.id == release_id).dicts()
-    return releases_out(list(found), full=full)[0]
+    return releases_out(_RELEASE.rows([release_id]), full=full)[0]
 
 
 def releases_json(releases: list[Release], *, full: bool = False) -> list[dict[str, Any]]:
     """Release models as plain JSON values (for callers that want dicts, such as pages)."""
-    return msgspec.to_builtins(releases_out([r.__data__ for r in releases], full=full))
+    rows = [tuple(getattr(r, c.name) for c in RELEASE_COLUMNS) for r in releases]
+    return msgspec.to_builtins(releases_out(rows, full=full))
