@@ -12,6 +12,7 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.jobs import Periodic, enqueue_job, run_due_jobs
 from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
@@ -55,6 +56,7 @@ __all__ = [
     "Host",
     "Migration",
     "Operation",
+    "Periodic",
     "ErrorBody",
     "NavLink",
     "Permission",
@@ -81,6 +83,7 @@ __all__ = [
     "database",
     "end_session",
     "ensure_role",
+    "enqueue_job",
     "find_user",
     "from_db",
     "grant_role",
@@ -99,6 +102,7 @@ __all__ = [
     "number_argument",
     "query_int",
     "record_failure",
+    "run_due_jobs",
     "start_session",
     "static_url",
     "to_db",

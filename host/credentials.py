@@ -68,7 +68,8 @@ def presented(req: falcon.Request) -> Presented:
     if cached is not None:
         return cached
     header = req.get_header(TOKEN_HEADER)
-    authorization = bool(req.get_header("Authorization"))
+    # Present counts, not truthy: an empty `Authorization:` beside the token is a second credential.
+    authorization = req.get_header("Authorization") is not None
     basic = basic_credentials(req) if authorization else None
     token = header.strip() if header is not None else None
     if token is not None and authorization and (basic is None or basic != ("", token)):

@@ -16,7 +16,14 @@ from host.errors import StartupError
 
 PROJECT = "release_host"
 ENTRY_POINT_GROUP = "release_host.plugins"
-BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages", "host.builtin.security")
+BUILTIN_PLUGINS = (
+    "host.builtin.users",
+    "host.builtin.health",
+    "host.builtin.pages",
+    "host.builtin.security",
+    "host.builtin.jobs",
+    "host.builtin.profile",
+)
 
 
 def _entry_points() -> dict[str, EntryPoint]:

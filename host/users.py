@@ -29,6 +29,7 @@ class User(BaseModel):
     password_hash = peewee.CharField(max_length=100, null=True)
     display_name = peewee.CharField(max_length=200, default="")
     email = peewee.CharField(max_length=200, default="")
+    time_zone = peewee.CharField(max_length=64, null=True, default="")  # IANA (host.contact); ""/NULL: UTC
     created_at = peewee.DateTimeField()
 
     class Meta:

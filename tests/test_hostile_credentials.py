@@ -44,6 +44,16 @@ def test_any_second_credential_beside_the_token_header_is_refused(harness, other
     assert (result.status_code, result.json["message"]) == (401, CONFLICTING)
 
 
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_authorization_header_beside_the_token_header_is_refused(harness, value):
+    """An Authorization header is a credential however it is spelled: empty, it is a second,
+    malformed one, not an absent one (schemathesis' ignored_auth check found it accepted)."""
+    alice = harness.user("alice")
+    pat = harness.token(alice)
+    result = harness.call("GET", "/api/v1/whoami", headers={**token_headers(pat), "Authorization": value})
+    assert (result.status_code, result.json["message"]) == (401, CONFLICTING)
+
+
 def test_the_same_token_twice_is_one_credential(harness):
     alice = harness.user("alice")
     pat = harness.token(alice)

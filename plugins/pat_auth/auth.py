@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import weakref
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import falcon
 import peewee
@@ -38,7 +38,7 @@ from host import (
     to_db,
     write_transaction,
 )
-from plugins.pat_auth import audit, tokens
+from plugins.pat_auth import audit, reuse, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 
 log = logging.getLogger("release_host.pat_auth")
@@ -49,10 +49,12 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 INVALID = "invalid"
 EXPIRED = "expired"
 OWNER_DISABLED = "owner-disabled"
+ROTATED = "rotated"
 MESSAGES = {
     INVALID: "Invalid personal access token.",
     OWNER_DISABLED: "Invalid personal access token.",
     EXPIRED: "The personal access token has expired.",
+    ROTATED: "This personal access token was rotated; use its replacement.",
 }
 
 _T = PersonalAccessToken
@@ -116,6 +118,8 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     if refusal is not None:
         reason, detail = refusal
         who = {"token_id": token_id, "user_id": user_id, "username": username}
+        if reason == EXPIRED:
+            _refuse_expired(host, req, secret=secret, digest=digest, **who)
         _refuse(host, req, reason, detail, secret=secret, digest=digest, **who)
     if stale:
         _touch(host, token_id, now, ip)
@@ -179,6 +183,18 @@ def _first_this_minute(host: Host, key: tuple[str | None, ...]) -> bool:
         logged.clear()
     logged[key] = minute
     return True
+
+
+def _refuse_expired(host: Host, req: falcon.Request, *, secret: str, digest: str, **who: Any) -> NoReturn:
+    """Expired, or rotated out and past its overlap (`rotation.py`): which one is read here, on the
+    refusal path only, so the lookup of a good token stays one query."""
+    if _T.select(_T.replaced_at).where(_T.id == who["token_id"]).scalar() is not None:
+        try:
+            reuse.report(host, req, hint=tokens.hint(secret), **who)
+        except peewee.DatabaseError as exc:
+            log.warning("could not report the reuse of token %s: %s", who["token_id"], type(exc).__name__)
+        _refuse(host, req, ROTATED, "rotated-out", secret=secret, digest=digest, **who)
+    _refuse(host, req, EXPIRED, "expired", secret=secret, digest=digest, **who)
 
 
 def _refuse(
