@@ -300,7 +300,8 @@ class DatabaseRun:
             total = seed_pat.count(db)
         if self.peer is not None and size > PEER_MAX_TOKENS:
             self.out.notes.append(
-                f"Peer not measured at {size:,} tokens (seeding knox's table past {PEER_MAX_TOKENS:,} takes too long)."
+                f"Peer not measured at {size:,} tokens (seeding knox's table past "
+                f"{PEER_MAX_TOKENS:,} takes too long)."
             )
         elif self.peer is not None:
             peer_total = self.peer.grow(size)
