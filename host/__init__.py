@@ -17,14 +17,14 @@ from host.limits import TooManyAttempts, check_attempts, check_known_block, clie
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
 from host.pages import render_page, static_url
-from host.permissions import ADMIN, Permission
+from host.permissions import ADMIN, SECURITY_EDIT, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, Operation, Route
 from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
-from host.typed_bodies import ErrorBody, read_json, send_json
+from host.typed_bodies import ErrorBody, read_json, read_query, send_json
 from host.usernames import UsernameError, check_username, username_key
 from host.users import (
     INVALID_LOGIN,
@@ -46,6 +46,7 @@ __all__ = [
     "INVALID_LOGIN",
     "LDAP",
     "PUBLIC",
+    "SECURITY_EDIT",
     "PluginSettings",
     "Presented",
     "Actor",
@@ -92,6 +93,7 @@ __all__ = [
     "json_body",
     "read_body",
     "read_json",
+    "read_query",
     "send_json",
     "render_page",
     "permissions_column",

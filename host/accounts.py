@@ -13,7 +13,7 @@ from host.db import write_transaction
 from host.passwords import hash_password
 from host.sessions import LOGIN_PERMISSION, end_user_sessions
 from host.usernames import UsernameError
-from host.users import Role, User, actor_for, look_alike
+from host.users import Role, RolePermission, User, UserRole, actor_for, look_alike
 from host.users import revoke_role as _revoke_role
 
 if TYPE_CHECKING:
@@ -53,3 +53,19 @@ def revoke_role(host: Host, user: User, role: Role) -> None:
         _revoke_role(user, role)
         if not host.allowed(actor_for(user, via="session"), LOGIN_PERMISSION):
             end_user_sessions(user.id)
+
+
+def set_role_permissions(host: Host, role: Role, permissions: list[str]) -> None:
+    """Make the role grant exactly `permissions`; its users who can no longer log in lose their
+    sessions, as when a role is revoked."""
+    wanted = set(permissions)
+    with write_transaction():
+        have = {g.permission for g in role.grants}
+        RolePermission.delete().where(
+            (RolePermission.role == role) & RolePermission.permission.in_(sorted(have - wanted))
+        ).execute()
+        for permission in sorted(wanted - have):
+            RolePermission.create(role=role, permission=permission)
+        for user in User.select().join(UserRole).where(UserRole.role == role):
+            if not host.allowed(actor_for(user, via="session"), LOGIN_PERMISSION):
+                end_user_sessions(user.id)

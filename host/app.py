@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ from host.events import Event
 from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
 from host.migrations import Migration, apply_migrations
 from host.navigation import NavLink
+from host.pages import error_page
 from host.permissions import Permission, decide, refusal
 from host.plugins import make_plugin_manager
 from host.responses import install_error_handling
@@ -280,7 +282,7 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
         ]
     )
     app.req_options.strip_url_path_trailing_slash = True
-    install_error_handling(app)
+    install_error_handling(app, functools.partial(error_page, host))
     for _, route in host.routes.values():
         app.add_route(route.template, route.resource, **({"suffix": route.suffix} if route.suffix else {}))
     app.host = host

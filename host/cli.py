@@ -19,7 +19,7 @@ from host.arguments import number_argument
 from host.config import load_config
 from host.errors import StartupError
 from host.plugins import describe
-from host.routes import AUTHENTICATED, PUBLIC
+from host.routes import access_label
 
 ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
 
@@ -34,7 +34,14 @@ def ensure_admin(host: Host) -> str | None:
     return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
 
 
-def checked_bind(bind: str) -> str:
+def bind_source(args: argparse.Namespace) -> str:
+    """Where the bind `serve` uses came from, for a message that asks to change it."""
+    if args.bind:
+        return "--bind"
+    return "RELEASE_HOST_BIND" if os.environ.get("RELEASE_HOST_BIND") else "the configuration's [server] bind"
+
+
+def checked_bind(bind: str, source: str = "--bind") -> str:
     """`bind` if gunicorn can listen there now, else `SystemExit` with one line (exit 2): a port out
     of range or in use would otherwise end in a traceback or in gunicorn's retries and errors after
     "Serving on …". The socket is bound once and closed; `unix:` and `fd://` go to gunicorn as they are."""
@@ -58,12 +65,15 @@ def checked_bind(bind: str) -> str:
             probe.bind((name, int(port)))
     except (OSError, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise SystemExit(f"release-host: cannot serve on {bind!r}: {reason}") from None
+        raise SystemExit(
+            f"release-host: cannot serve on {bind!r}: {reason}; choose another address with "
+            f"`serve --bind HOST:PORT` or RELEASE_HOST_BIND (this one came from {source})"
+        ) from None
     return bind
 
 
 def cmd_serve(host: Host, args: argparse.Namespace) -> int:
-    bind = checked_bind(args.bind or host.config.bind)
+    bind = checked_bind(args.bind or host.config.bind, bind_source(args))
     with host.database.connection_context():
         for name in host.migrate():
             print(f"applied migration {name}")
@@ -120,8 +130,7 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     rows = []
     for template, (plugin, route) in sorted(host.routes.items()):
         for method, access in route.access.items():
-            label = {PUBLIC: "PUBLIC", AUTHENTICATED: "AUTHENTICATED"}.get(access, access)
-            rows.append((template, method, label, plugin))
+            rows.append((template, method, access_label(access), plugin))
     width = max((len(r[0]) for r in rows), default=10)
     for template, method, access, plugin in rows:
         print(f"{method:<7}{template:<{width + 2}}{access:<28}{plugin}")
@@ -140,7 +149,12 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     parser.add_argument("--conf", help="configuration file (default: $RELEASE_HOST_CONF or conf/host.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="apply migrations and run the server under gunicorn")
-    serve.add_argument("--bind", help="address:port (default from the configuration, 127.0.0.1:5516)")
+    from_env = " from RELEASE_HOST_BIND" if os.environ.get("RELEASE_HOST_BIND") else ""
+    serve.add_argument(
+        "--bind",
+        help=f"address:port (now {host.config.bind}{from_env}; RELEASE_HOST_BIND overrides the "
+        "configuration's [server] bind, and --bind both)",
+    )
     serve.add_argument("--workers", type=number_argument(1, 64), help="gunicorn worker processes")
     serve.add_argument(
         "--threads", type=number_argument(1, 256), help="request threads per worker (default 8)"

@@ -20,6 +20,7 @@ import falcon
 import jinja2
 
 from host import sessions
+from host.credentials import presented
 from host.errors import AuthenticationFailed
 from host.routes import UNSAFE_METHODS
 
@@ -140,9 +141,11 @@ def _actor(host: Host, req: falcon.Request) -> Actor | None:
         return None
 
 
-def page_context(host: Host, req: falcon.Request) -> dict[str, Any]:
-    """What every page template receives besides its own context."""
-    actor = _actor(host, req)
+def page_context(host: Host, req: falcon.Request, actor: Actor | None | bool = True) -> dict[str, Any]:
+    """What every page template receives besides its own context (`actor=True`: find the user)."""
+    if actor is True:
+        actor = _actor(host, req)
+    actor = actor or None
     return {
         "actor": actor,
         "nav_links": host.navigation(actor) if actor else [],
@@ -175,3 +178,18 @@ def render_page(
     resp.content_type = falcon.MEDIA_HTML
     resp.set_headers(PAGE_HEADERS)
     resp.text = html
+
+
+def error_page(host: Host, req: falcon.Request, resp: falcon.Response, title: str, message: str) -> None:
+    """An error (404, 403, 500 …) as a page in the layout, with the top bar and the user menu.
+
+    The menu shows the user of the request, or of its session cookie; other credentials are not
+    checked for an error page (a wrong password sent to any address must cost no bcrypt, no write).
+    """
+    actor = req.context.actor if getattr(req.context, "authenticated", False) else None
+    if actor is None and not presented(req).any:
+        actor = sessions.session_actor(host, req)
+    context = {**page_context(host, req, actor=actor or False), "title": title, "message": message}
+    resp.content_type = falcon.MEDIA_HTML
+    resp.set_headers(PAGE_HEADERS)
+    resp.text = environment().get_template("host/error.html").render(**context)

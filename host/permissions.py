@@ -21,6 +21,7 @@ class Permission:
 
 
 ADMIN = "admin"
+SECURITY_EDIT = "security#edit"
 
 # The host's own permissions and the product's global permissions that nothing here checks yet,
 # kept so that token scopes and `GET /api/v1/global-permissions` offer what the product does.
@@ -28,6 +29,7 @@ ADMIN = "admin"
 PRODUCT_PERMISSIONS = (
     Permission(ADMIN, "Everything: administer the server"),
     Permission("login", "Log in to the user interface"),
+    Permission(SECURITY_EDIT, "Manage users, roles and everyone's access tokens"),
     Permission("reports#view", "View reports"),
     Permission("global_variables#edit", "Edit global variables"),
     Permission("folder#create_top_level", "Create top-level folders"),

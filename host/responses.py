@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -24,28 +26,52 @@ def wants_html(req: falcon.Request) -> bool:
     return not req.path.startswith("/api/") and "text/html" in (req.accept or "")
 
 
-def _render(req: falcon.Request, resp: falcon.Response, status: str | int, title: str, message: str) -> None:
+ErrorPage = Callable[[falcon.Request, falcon.Response, str, str], None]
+"""Renders an error as an HTML page (`host.pages.error_page` with the host: the layout, top bar)."""
+
+
+def _plain_page(req: falcon.Request, resp: falcon.Response, title: str, message: str) -> None:
+    """The fallback when no page renderer is installed, or it failed."""
+    resp.text = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        '<link rel="stylesheet" href="/static/host.css"></head><body>'
+        f"<main class=page><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+        '<p><a href="/">Home</a></p></main></body></html>'
+    )
+
+
+def _render(
+    req: falcon.Request,
+    resp: falcon.Response,
+    status: str | int,
+    title: str,
+    message: str,
+    page: ErrorPage | None = None,
+) -> None:
     resp.status = status
     if wants_html(req):
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = (
-            f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            '<link rel="stylesheet" href="/static/host.css"></head><body class="error-page">'
-            f"<main><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
-            '<p><a href="/">Home</a></p></main></body></html>'
-        )
+        try:
+            (page or _plain_page)(req, resp, title, message)
+        except Exception:  # an error page must not fail: the database may be what is down
+            log.exception("the error page failed on %s %s", req.method, req.path)
+            _plain_page(req, resp, title, message)
+        resp.status = status
     else:
         resp.content_type = falcon.MEDIA_JSON
         resp.text = json.dumps({"error": title, "message": message})
 
 
-def _serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+def _serialize_http_error(
+    req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError, page: ErrorPage | None = None
+) -> None:
     """One shape for every error: `error` is the status's reason phrase ("Bad Request", whatever
     title Falcon or a plugin chose, such as Falcon's "Invalid parameter"), `message` says why."""
     status = falcon.code_to_http_status(exc.status)
     phrase = status[4:] or status
     title = exc.title if exc.title not in (None, status, phrase) else None
-    _render(req, resp, status, phrase, exc.description or title or _DEFAULT_MESSAGES.get(status[:3], phrase))
+    message = exc.description or title or _DEFAULT_MESSAGES.get(status[:3], phrase)
+    _render(req, resp, status, phrase, message, page)
 
 
 _DEFAULT_MESSAGES = {
@@ -54,7 +80,9 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
+def _handle_uncaught(
+    req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict, page: ErrorPage | None = None
+) -> None:
     log.exception("unhandled error on %s %s", req.method, req.path)
     _render(
         req,
@@ -62,12 +90,14 @@ def _handle_uncaught(req: falcon.Request, resp: falcon.Response, exc: Exception,
         falcon.HTTP_500,
         "Internal Server Error",
         "The server failed; the error is in its log.",
+        page,
     )
 
 
-def install_error_handling(app: falcon.App) -> None:
-    app.set_error_serializer(_serialize_http_error)
-    app.add_error_handler(Exception, _handle_uncaught)
+def install_error_handling(app: falcon.App, page: ErrorPage | None = None) -> None:
+    """JSON errors under the API, HTML pages elsewhere; `page` renders those in the layout."""
+    app.set_error_serializer(functools.partial(_serialize_http_error, page=page))
+    app.add_error_handler(Exception, functools.partial(_handle_uncaught, page=page))
 
 
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:

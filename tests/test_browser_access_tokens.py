@@ -185,10 +185,10 @@ def test_expires_and_expires_in_follow_the_browsers_time_zone(site, new_page):
         shown[zone] = (local.hour, counter.inner_text())
         never_row = page.locator("tbody tr", has_text="forever")
         expect(never_row.locator('td[data-label="Expires"]')).to_have_text("Never")
-        expect(never_row.locator('td[data-label="Expires in"]')).to_have_text("never")
+        expect(never_row.locator('td[data-label="Expires in"]')).to_have_text("Never")
         page.clock.fast_forward(8 * 24 * 3600 * 1000)
         expect(counter).to_have_text("expired")
-        expect(never_row.locator('td[data-label="Expires in"]')).to_have_text("never")
+        expect(never_row.locator('td[data-label="Expires in"]')).to_have_text("Never")
         assert console_errors(page) == []
     (tokyo_hour, tokyo_counter), (ny_hour, ny_counter) = shown["Asia/Tokyo"], shown["America/New_York"]
     assert (tokyo_hour - ny_hour) % 24 in (13, 14), "the same instant, local hours apart"

@@ -84,10 +84,35 @@ window.releaseHost = (() => {
     });
   }
 
+  // A modal dialog opened from a button: focus goes to its first field (or its first button) and
+  // comes back to the button when it closes, by Escape, Cancel or submit.
+  function openDialog(dialog, opener) {
+    dialog.showModal();
+    const first = dialog.querySelector("[autofocus], input:not([type=hidden]), select, textarea, button");
+    if (first) first.focus();
+    dialog.addEventListener("close", () => opener && opener.focus(), { once: true });
+  }
+
+  // `data-dialog="ID"` on a button opens that dialog; `data-close-dialog` inside one closes it;
+  // a dialog marked `data-open` (a form the server sent back with an error) opens at once.
+  function setUpDialogs() {
+    for (const opener of document.querySelectorAll("[data-dialog]")) {
+      const dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog) opener.addEventListener("click", () => openDialog(dialog, opener));
+    }
+    for (const closer of document.querySelectorAll("[data-close-dialog]")) {
+      closer.addEventListener("click", () => closer.closest("dialog").close());
+    }
+    for (const dialog of document.querySelectorAll("dialog[data-open]")) {
+      openDialog(dialog, document.querySelector(`[data-dialog="${CSS.escape(dialog.id)}"]`));
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setUpMenu();
+    setUpDialogs();
     localizeTimes(document);
   });
 
-  return { api, csrfToken, formatInstant, formatRemaining, localizeTimes };
+  return { api, csrfToken, formatInstant, formatRemaining, localizeTimes, openDialog };
 })();

@@ -15,6 +15,9 @@ Loaded with `host.testing` (which imports its fixtures), so any test file may us
 - `module_host(plugins=[...], settings={...})` and `module_server(harness)` (module-scoped
   fixtures): one SQLite host and one gunicorn server shared by a module's browser tests.
 - `artifact_path(name)`: where to save screenshots (`test-artifacts/`, gitignored).
+- `axe_violations(page)`: run axe-core (npm, `package.json`; `npm ci` installs it) on the page;
+  its context needs `bypass_csp=True`, since the pages' CSP refuses an injected script.
+- `sideways_overflow(page)`: what makes the page, or a table in it, scroll sideways.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
 
@@ -83,9 +88,9 @@ class PageSession:
         assert self.session_id, "not logged in"
         return sessions.csrf_for(self.harness.host, self.session_id)
 
-    def post_form(self, path: str, data: dict[str, str], *, csrf: bool = True) -> falcon.testing.Result:
+    def post_form(self, path: str, data: dict[str, Any], *, csrf: bool = True) -> falcon.testing.Result:
         fields = {**data, **({sessions.CSRF_FIELD: self.csrf} if csrf else {})}
-        return self.request("POST", path, body=urlencode(fields), headers=FORM)
+        return self.request("POST", path, body=urlencode(fields, doseq=True), headers=FORM)
 
     def api(self, method: str, path: str, *, csrf: bool = True, **kwargs: Any) -> falcon.testing.Result:
         headers = dict(kwargs.pop("headers", {}))
@@ -204,3 +209,43 @@ def module_server() -> Iterator[Any]:
     yield factory
     for proc in running:
         stop_process(proc)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG 2.x A and AA rules and best practices)."""
+    require(AXE.is_file(), f"axe-core is not installed at {AXE} (run `npm ci` in the project folder)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """One line per violation, most severe first: impact, rule, help and the first offending nodes."""
+    order = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3}
+    lines = []
+    for found in sorted(violations, key=lambda v: order.get(v.get("impact") or "", 4)):
+        targets = ", ".join(" ".join(node["target"]) for node in found["nodes"][:3])
+        lines.append(f"{found['impact']}: {found['id']}: {found['help']} ({len(found['nodes'])}× {targets})")
+    return "\n".join(lines)
+
+
+_OVERFLOW = """() => {
+  const found = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`the page is ${root.scrollWidth}px wide in ${root.clientWidth}px`);
+  }
+  for (const el of document.querySelectorAll("main *")) {
+    const style = getComputedStyle(el);
+    if (!/(auto|scroll)/.test(style.overflowX) || el.closest("pre, dialog")) continue;
+    if (el.scrollWidth <= el.clientWidth + 1) continue;
+    const name = `${el.tagName.toLowerCase()}.${el.className}`;
+    found.push(`${name} scrolls: ${el.scrollWidth}px in ${el.clientWidth}px`);
+  }
+  return found;
+}"""
+
+
+def sideways_overflow(page: Any) -> list[str]:
+    """Empty when nothing scrolls sideways: not the page, not a table's wrapper (a <pre> may)."""
+    return page.evaluate(_OVERFLOW)

@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from host import Periodic, Permission, hookimpl
-from plugins.pat_auth import auth, cli, reminders, resources, rotation_api, status, store, tokens, views
+from host import Periodic, hookimpl
+from plugins.pat_auth import (
+    admin_views,
+    audit,
+    auth,
+    cli,
+    reminders,
+    resources,
+    rotation_api,
+    status,
+    store,
+    tokens,
+    views,
+)
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -21,13 +33,13 @@ def register_settings(host):
 
 
 @hookimpl
-def register_permissions(host):
-    return [Permission(resources.ADMIN_PERMISSION, "Manage users, roles and everyone's access tokens")]
-
-
-@hookimpl
 def register_routes(host):
-    return resources.routes(host) + rotation_api.routes(host) + list(views.page_routes(host))
+    return (
+        resources.routes(host)
+        + rotation_api.routes(host)
+        + list(views.page_routes(host))
+        + admin_views.admin_routes(host)
+    )
 
 
 @hookimpl
@@ -70,7 +82,13 @@ def register_commands(host, subparsers):
 
 @hookimpl
 def navigation_links(host, actor):
-    return views.navigation_links(host, actor)
+    return views.navigation_links(host, actor) + admin_views.admin_links(host, actor)
+
+
+@hookimpl
+def handle_event(host, event):
+    if event.source == "host" and event.name in audit.SECURITY_EVENTS:
+        audit.record_security_event(host, event)
 
 
 _reminder_threads: WeakKeyDictionary = WeakKeyDictionary()

@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from host import Actor, Host, database, iso, to_db
+from plugins.pat_auth.bodies import AuditRecordOut
 from plugins.pat_auth.models import PatAuditRecord
 
 log = logging.getLogger("release_host.pat_auth")
@@ -170,30 +171,78 @@ def _log(action: str, payload: dict[str, Any]) -> None:
     )
 
 
-def recent(limit: int, username: str | None = None, offset: int = 0) -> list[PatAuditRecord]:
+SECURITY_EVENTS = {
+    "user.created": "User created",
+    "user.enabled": "User enabled",
+    "user.disabled": "User disabled",
+    "user.roles-changed": "Roles changed",
+    "role.created": "Role created",
+    "role.changed": "Role changed",
+}
+"""The host's events about accounts (`host.builtin.admin`), kept here beside the token events."""
+
+
+def record_security_event(host: Host, event: Any) -> None:
+    """One row for a change to users or roles: who, by whom, from where; the roles or permissions
+    it leaves go in `samples`, a role's name in `detail`."""
+    payload = event.payload
+    names = payload.get("roles") or payload.get("permissions") or []
+    PatAuditRecord.create(
+        at=to_db(event.at),
+        action=event.name,
+        detail=str(payload.get("role") or "")[:40],
+        username=payload.get("username"),
+        actor=payload.get("by"),
+        ip=payload.get("ip"),
+        samples=",".join(names) or None,
+    )
+
+
+def _audit_query(
+    username: str | None, action: str | None, reason: str | None
+) -> peewee.ModelSelect[PatAuditRecord]:
     query = PatAuditRecord.select()
     if username is not None:
         query = query.where(PatAuditRecord.username == username)
+    if action is not None:
+        query = query.where(PatAuditRecord.action == action)
+    if reason is not None:
+        query = query.where(PatAuditRecord.reason == reason)
+    return query
+
+
+def recent(
+    limit: int,
+    username: str | None = None,
+    offset: int = 0,
+    action: str | None = None,
+    reason: str | None = None,
+) -> list[PatAuditRecord]:
+    query = _audit_query(username, action, reason)
     return list(
         query.order_by(PatAuditRecord.at.desc(), PatAuditRecord.id.desc()).offset(offset).limit(limit)
     )
 
 
-def record_json(row: PatAuditRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": iso(row.at),
-        "action": row.action,
-        "reason": row.reason,
-        "detail": row.detail,
-        "tokenId": row.token_id,
-        "hint": row.hint,
-        "userId": row.user_id,
-        "username": row.username,
-        "by": row.actor,
-        "ip": row.ip,
-        "userAgent": row.user_agent,
-        "count": row.count,
-        "lastAt": iso(row.last_at or row.at),
-        "samples": row.samples.split(",") if row.samples else [],
-    }
+def count(username: str | None = None, action: str | None = None, reason: str | None = None) -> int:
+    return _audit_query(username, action, reason).count()
+
+
+def record_json(row: PatAuditRecord) -> AuditRecordOut:
+    return AuditRecordOut(
+        id=row.id,
+        at=iso(row.at) or "",
+        action=row.action,
+        reason=row.reason,
+        detail=row.detail,
+        token_id=row.token_id,
+        hint=row.hint,
+        user_id=row.user_id,
+        username=row.username,
+        by=row.actor,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        count=row.count,
+        last_at=iso(row.last_at or row.at) or "",
+        samples=row.samples.split(",") if row.samples else [],
+    )

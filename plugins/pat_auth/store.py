@@ -15,6 +15,7 @@ import peewee
 
 from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
 from plugins.pat_auth import audit, status, tokens
+from plugins.pat_auth.bodies import AdminTokenOut, TokenOut
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
 
@@ -81,7 +82,7 @@ def status_of(token: PersonalAccessToken, now: datetime) -> str:
 def clean_name(raw: Any) -> str:
     if not isinstance(raw, str):
         raise InvalidRequest("tokenNote is required: a name for the token (1-100 characters).")
-    name = raw.strip()
+    name = unicodedata.normalize("NFC", raw).strip()  # "é" is one character however it was typed
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidRequest(
             f"tokenNote must be 1-{MAX_NAME_LENGTH} characters once trimmed; it has {len(name)}."
@@ -203,6 +204,46 @@ def parse_id(token_id: Any) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class TokenFilter:
+    """What the admin listing narrows to; every field is optional (None: no condition)."""
+
+    user_id: int | None = None
+    username: str | None = None
+    status: str | None = None
+    expires_before: datetime | None = None
+    used_since: datetime | None = None
+    unused_since: datetime | None = None
+    never_used: bool = False
+
+
+def _filtered(host: Host, found: TokenFilter) -> peewee.ModelSelect[PersonalAccessToken]:
+    t = PersonalAccessToken
+    now = to_db(host.now())
+    query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
+    # a rotated-out token is listed during its overlap only
+    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
+    if found.user_id is not None:
+        query = query.where(t.user == found.user_id)
+    if found.username is not None:
+        query = query.where(User.username == found.username)
+    if found.status == ACTIVE:
+        query = query.where(t.expires_at.is_null() | (t.expires_at > now))
+    elif found.status == EXPIRED:
+        query = query.where(t.expires_at <= now)
+    elif found.status is not None:
+        raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}; got {found.status!r}.")
+    if found.expires_before is not None:
+        query = query.where((t.expires_at > now) & (t.expires_at <= to_db(found.expires_before)))
+    if found.used_since is not None:
+        query = query.where(t.last_used_at >= to_db(found.used_since))
+    if found.unused_since is not None:
+        query = query.where(t.last_used_at.is_null() | (t.last_used_at < to_db(found.unused_since)))
+    if found.never_used:
+        query = query.where(t.last_used_at.is_null())
+    return query
+
+
 def list_tokens(
     host: Host,
     *,
@@ -211,24 +252,31 @@ def list_tokens(
     status: str | None = None,
     offset: int = 0,
     limit: int = 100,
+    where: TokenFilter | None = None,
 ) -> list[PersonalAccessToken]:
     """Tokens not deleted, newest first, each with `token.user.username` loaded in the same query."""
     t = PersonalAccessToken
-    now = to_db(host.now())
-    query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
-    # a rotated-out token is listed during its overlap only
-    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
-    if user_id is not None:
-        query = query.where(t.user == user_id)
-    if username is not None:
-        query = query.where(User.username == username)
-    if status == ACTIVE:
-        query = query.where(t.expires_at.is_null() | (t.expires_at > now))
-    elif status == EXPIRED:
-        query = query.where(t.expires_at <= now)
-    elif status is not None:
-        raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}; got {status!r}.")
+    found = where or TokenFilter(user_id=user_id, username=username, status=status)
+    query = _filtered(host, found)
     return list(query.order_by(t.created_at.desc(), t.id.desc()).offset(offset).limit(limit))
+
+
+def count_tokens(host: Host, where: TokenFilter) -> int:
+    return _filtered(host, where).count()
+
+
+def delete_user_tokens(host: Host, user_id: int, *, by: str, ip: str | None = None) -> int:
+    """Revoke every token of one user (each with its own audit record); how many were revoked."""
+    t = PersonalAccessToken
+    ids = [row.id for row in t.select(t.id).where((t.user == user_id) & t.deleted_at.is_null())]
+    revoked = 0
+    for token_id in ids:
+        try:
+            delete_token(host, token_id, by=by, ip=ip)
+        except NotFound:  # revoked meanwhile by someone else
+            continue
+        revoked += 1
+    return revoked
 
 
 def delete_token(
@@ -289,23 +337,23 @@ def credential_info(host: Host, credential_id: Any) -> dict[str, Any] | None:
     }
 
 
-def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = False) -> dict[str, Any]:
+def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = False) -> TokenOut:
     """A token as listed: never the secret, which the server does not have."""
     permissions = decode_scope(token.scope)
-    found: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "id": token.id,
-        "tokenNote": token.name,
+        "token_note": token.name,
         "hint": token.hint,
-        "createdAt": iso(token.created_at),
-        "expiresAt": iso(token.expires_at),
-        "lastUsedAt": iso(token.last_used_at),
-        "lastUsedIp": token.last_used_ip,
-        "allPermissions": permissions is None,
-        "globalPermissions": permissions or [],
+        "created_at": iso(token.created_at),
+        "expires_at": iso(token.expires_at),
+        "last_used_at": iso(token.last_used_at),
+        "last_used_ip": token.last_used_ip,
+        "all_permissions": permissions is None,
+        "global_permissions": permissions or [],
         "status": status_of(token, now),
-        "replacedAt": iso(token.replaced_at),
-        "replacedById": token.replaced_by_id,
+        "replaced_at": iso(token.replaced_at),
+        "replaced_by_id": token.replaced_by_id,
     }
     if with_username:
-        found["username"] = token.user.username
-    return found
+        return AdminTokenOut(**fields, username=token.user.username)
+    return TokenOut(**fields)

@@ -16,6 +16,7 @@ import falcon
 from host import AUTHENTICATED, EXTERNAL, NavLink, Route, render_page
 from plugins.pat_auth.policy import NEVER, load_policy
 from plugins.pat_auth.rotation import DEFAULT_OVERLAP
+from plugins.pat_auth.store import MAX_NAME_LENGTH
 
 OVERLAPS = [
     {"value": "0", "label": "No overlap: refuse it at once"},
@@ -69,6 +70,7 @@ class AccessTokensPage:
             expirations=expiration_choices(policy.expirations),
             default_expiration=policy.default_expiration,
             permissions=held,
+            max_name_length=MAX_NAME_LENGTH,
             overlaps=OVERLAPS,
             default_overlap=DEFAULT_OVERLAP,
         )

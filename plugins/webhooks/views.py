@@ -121,6 +121,7 @@ class RequestsPage:
         received = endpoints.requests_of(endpoint, 0, PAGE_SIZE)
         for request in received:
             request["prettyBody"] = _pretty(request["body"])
+            request["prettyQuery"] = json.dumps(request["query"], indent=2, ensure_ascii=False)
         render_page(
             self.host,
             req,

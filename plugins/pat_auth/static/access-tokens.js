@@ -45,7 +45,7 @@
   }
 
   function remainingText(token) {
-    if (!token.expiresAt) return "never";
+    if (!token.expiresAt) return "Never";
     if (token.status === "expired") return "expired";
     return formatRemaining(Date.parse(token.expiresAt) - Date.now());
   }
@@ -272,6 +272,14 @@
       nameInput.focus();
       return;
     }
+    // The server's rule: characters (code points) after NFC, not the UTF-16 units of maxlength.
+    const max = Number(nameInput.dataset.maxCharacters);
+    const length = [...body.tokenNote.normalize("NFC")].length;
+    if (max && length > max) {
+      fieldError("token-name-error", `Token name must be 1-${max} characters once trimmed; it has ${length}.`, nameInput);
+      nameInput.focus();
+      return;
+    }
     if (selectedScope() === "selected") {
       body.globalPermissions = [...form.querySelectorAll('input[name="globalPermissions"]:checked')].map(
         (box) => box.value,
@@ -325,6 +333,10 @@
     $("token-expiration").addEventListener("change", updatePreview);
     for (const radio of form.querySelectorAll('input[name="scope"]')) radio.addEventListener("change", updateScope);
     form.addEventListener("submit", generate);
+    // A name typed after an error makes the error stale: it goes, until the next submit.
+    $("token-name").addEventListener("input", () => {
+      if ($("token-name").value.trim()) fieldError("token-name-error", "", $("token-name"));
+    });
     form.addEventListener("reset", () => window.setTimeout(() => {
       updatePreview();
       updateScope();
