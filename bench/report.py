@@ -220,8 +220,9 @@ def _http_targets(report: Report, db: str) -> list[str | None]:
         rows = [r for r in report.http if r.database == db and r.scenario == name and r.ratio is not None]
         if not rows:
             continue
-        # the first refusal of a token per worker and minute is recorded: an audit row, a counter
-        allowed = {r.tokens: 2 * _allowed_writes(report.workers, spans.get(r.tokens, 0)) for r in rows}
+        # the first refusal of a token per worker and clock minute is recorded (an audit row and a
+        # counter): the minutes the HTTP runs touched, the last one possibly started
+        allowed = {r.tokens: 2 * report.workers * (math.ceil(spans.get(r.tokens, 0) / 60) + 1) for r in rows}
         ok = all((r.ratio or 0) >= REFUSAL_RATIO and r.result.writes <= allowed[r.tokens] for r in rows)
         detail = ", ".join(
             f"{_size(r.tokens)}: {r.ratio:.2f}, {r.result.writes} writes in {r.result.requests:,} refusals "

@@ -26,6 +26,7 @@ from bench import load, machine, report, seed
 from bench import pat as seed_pat
 from bench.inprocess import StatementCounter, count_statements, time_auth, time_wsgi
 from bench.peer import HEADER as PEER_HEADER
+from bench.peer import MAX_TOKENS as PEER_MAX_TOKENS
 from bench.peer import Peer
 from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
 from bench.server import DEFAULT_WORKER, Gunicorn, cpu_by_pid, cpu_used, postgres_backends
@@ -297,7 +298,12 @@ class DatabaseRun:
             seed.bulk_insert(db, seed_pat.TABLE, seed_pat.COLUMNS, rows)
             seed.analyze(db)
             total = seed_pat.count(db)
-        if self.peer is not None:
+        if self.peer is not None and size > PEER_MAX_TOKENS:
+            self.out.notes.append(
+                f"Peer not measured at {size:,} tokens (seeding knox's table past "
+                f"{PEER_MAX_TOKENS:,} takes too long)."
+            )
+        elif self.peer is not None:
             peer_total = self.peer.grow(size)
             self.creds.peer = self.peer.token
             if self.peer.proc is None:
@@ -355,7 +361,7 @@ class DatabaseRun:
             s
             for s in SCENARIOS
             if (s.path != RELEASES_PATH or self.has_releases)
-            and (not s.peer or self.peer is not None)
+            and (not s.peer or (self.peer is not None and size <= PEER_MAX_TOKENS))
             # --quick leaves bcrypt out: its seconds-long requests (and waiting for the workers
             # to settle after them) would take a third of its three minutes; the full run has it
             and not (s.min_seconds and args.quick)

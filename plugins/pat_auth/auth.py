@@ -78,6 +78,7 @@ def _lookup_query() -> peewee.Query:
             User.enabled,
             User.display_name,
             permissions_column(User.id),
+            _T.replaced_at.is_null(False),  # rotated out (`rotation.py`): told apart on refusal
         )
         .join(User, on=(_T.user == User.id))
         .where(_T.digest == "")
@@ -113,13 +114,13 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     row = _LOOKUP.first((now, now - TOUCH_INTERVAL, digest))
     if row is None:
         _refuse(host, req, INVALID, "unknown", secret=secret, digest=digest)
-    token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held = row
+    token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held, rotated = row
     refusal = _refusal(expired, deleted_at, enabled, source)
     if refusal is not None:
         reason, detail = refusal
         who = {"token_id": token_id, "user_id": user_id, "username": username}
         if reason == EXPIRED:
-            _refuse_expired(host, req, secret=secret, digest=digest, **who)
+            _refuse_expired(host, req, rotated, secret=secret, digest=digest, **who)
         _refuse(host, req, reason, detail, secret=secret, digest=digest, **who)
     if stale:
         _touch(host, token_id, now, ip)
@@ -185,10 +186,11 @@ def _first_this_minute(host: Host, key: tuple[str | None, ...]) -> bool:
     return True
 
 
-def _refuse_expired(host: Host, req: falcon.Request, *, secret: str, digest: str, **who: Any) -> NoReturn:
-    """Expired, or rotated out and past its overlap (`rotation.py`): which one is read here, on the
-    refusal path only, so the lookup of a good token stays one query."""
-    if _T.select(_T.replaced_at).where(_T.id == who["token_id"]).scalar() is not None:
+def _refuse_expired(
+    host: Host, req: falcon.Request, rotated: object, *, secret: str, digest: str, **who: Any
+) -> NoReturn:
+    """Expired, or rotated out and past its overlap (`rotation.py`; the lookup reads which)."""
+    if rotated:
         try:
             reuse.report(host, req, hint=tokens.hint(secret), **who)
         except peewee.DatabaseError as exc:
