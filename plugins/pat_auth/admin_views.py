@@ -117,7 +117,7 @@ class AllTokensPage:
             "admin_tokens.html",
             package=PACKAGE,
             title="All tokens",
-            tokens=[store.token_json(token, now, with_username=True) for token in rows],
+            tokens=[msgspec.to_builtins(store.token_json(token, now, with_username=True)) for token in rows],
             filters=shown,
             back=urlencode({k: v for k, v in shown.items() if v}),
             status_labels=STATUS_LABELS,
