@@ -8,21 +8,29 @@ from typing import Any
 
 import falcon.inspect
 
+from host.app import App
+
 API_PREFIXES = ("/api/", "/webhooks/")
 CONVERTER = re.compile(r"\{([^}:]+):[^}]*\}")
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def mounted(app: falcon.App) -> set[tuple[str, str]]:
+def mounted(app: App) -> set[tuple[str, str]]:
     """(path, METHOD) of every API responder Falcon routes to (not its own 405/OPTIONS answers),
-    read from Falcon's router, whatever the host's bookkeeping says."""
+    read from Falcon's router, whatever the host's bookkeeping says; HTML pages under /api/ (the
+    reference viewer) are for people, not part of the API."""
     return {
         (CONVERTER.sub(r"{\1}", route.path), method.method)
         for route in falcon.inspect.inspect_routes(app)
-        if route.path.startswith(API_PREFIXES)
+        if route.path.startswith(API_PREFIXES) and not _page(app, route.path)
         for method in route.methods
         if not method.internal
     }
+
+
+def _page(app: App, template: str) -> bool:
+    declared = app.host.routes.get(template)
+    return declared is not None and declared[1].page
 
 
 def documented(document: dict[str, Any]) -> set[tuple[str, str]]:
@@ -34,7 +42,7 @@ def documented(document: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-def mismatches(app: falcon.App, document: dict[str, Any]) -> list[str]:
+def mismatches(app: App, document: dict[str, Any]) -> list[str]:
     """One line per operation the server answers that the document lacks, and per documented
     operation the server does not answer."""
     real, listed = mounted(app), documented(document)
