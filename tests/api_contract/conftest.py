@@ -38,6 +38,22 @@ class Served:
     def pat_headers(self) -> dict[str, str]:
         return token_headers(self.pat)
 
+    def known(self) -> dict[str, list[str]]:
+        """Ids of the objects made before the run, by the name of the path parameter that takes
+        them (`/releases/{folder}/{release}` splits `Applications/Release…`)."""
+        task = self.made["active"]["phases"][0]["tasks"][0]["id"].split("/")
+        return {
+            "folder": [task[0]],
+            "release": [self.made[name]["id"].split("/")[1] for name in ("planned", "active")],
+            "template": [self.made["template"]["id"].split("/")[1]],
+            "phase": [task[2]],
+            "task": [task[3]],
+            "trigger_id": [self.made["trigger"]["id"]],
+            "endpoint_id": [self.made["endpoint"]["id"]],
+            "path": [self.made["endpoint"]["path"]],
+            "token_id": [str(token["id"]) for token in self.made["tokens"]],
+        }
+
     def document(self) -> dict[str, Any]:
         answer = requests.get(f"{self.base}/api/v1/openapi.json", timeout=10)
         assert answer.status_code == 200, answer.text
@@ -70,12 +86,10 @@ def seed(base: str, auth: tuple[str, str]) -> dict[str, Any]:
             "releaseTitle": "Deploy ${payload.ref}",
         },
     )
+    tokens = requests.get(f"{base}/api/v1/personal-access-tokens", auth=auth, timeout=10).json()
     return {
-        "template": template,
-        "planned": planned,
-        "active": active,
-        "endpoint": endpoint,
-        "trigger": trigger,
+        **{"template": template, "planned": planned, "active": active},
+        **{"endpoint": endpoint, "trigger": trigger, "tokens": tokens},
     }
 
 
