@@ -31,6 +31,7 @@ class LoadResult:
     errors: int = 0
     server_cpu_s: float = 0.0
     database_cpu_s: float = 0.0
+    writes: int = 0  # rows the server inserted or updated meanwhile (bench triggers)
 
     @property
     def rps(self) -> float:
@@ -61,6 +62,7 @@ def combine(results: list[LoadResult]) -> LoadResult:
         errors=sum(r.errors for r in results),
         server_cpu_s=sum(r.server_cpu_s for r in results),
         database_cpu_s=sum(r.database_cpu_s for r in results),
+        writes=sum(r.writes for r in results),
     )
 
 

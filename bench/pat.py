@@ -51,6 +51,14 @@ def row(host: Any, user_id: int, name: str, token: str, now: datetime, expires_a
     )
 
 
+def mark_deleted(host: Any, token: str, when: datetime) -> None:
+    """Delete the token as pat_auth does: `deleted_at` set, the row kept."""
+    host.database.execute_sql(
+        f'UPDATE "{TABLE}" SET deleted_at = {host.database.param} WHERE digest = {host.database.param}',
+        (to_db(when), host.secrets.digest(token, tokens.DIGEST_PURPOSE)),
+    )
+
+
 def count(db: Any) -> int:
     return db.execute_sql(f'SELECT count(*) FROM "{TABLE}"').fetchone()[0]
 

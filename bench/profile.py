@@ -1,7 +1,9 @@
-"""`python -m bench.profile`: where the authentication step spends its time.
+"""`python -m bench.profile`: where the authentication step, or a whole request, spends its time.
 
 Seeds a table like the benchmark does (no server), then runs the in-process auth step under
-pyinstrument (`pip install pyinstrument`) or, without it, cProfile.
+pyinstrument (`pip install pyinstrument`) or, without it, cProfile. `--whole public|protected`
+profiles whole WSGI requests instead (middleware, routing, hook dispatch, the permission path,
+the response), what a gunicorn worker runs for each request minus its HTTP parsing.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pstats
 import random
 import sys
 
+import falcon.testing
+
 from bench.inprocess import make_request
-from bench.plugin import PERMISSION, PROTECTED_PATH
+from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
 from bench.report import Report
 from bench.run import DatabaseRun
 from host.errors import AuthenticationFailed
@@ -28,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=1000, help="seeded tokens (default 1000)")
     parser.add_argument("--calls", type=int, default=20000, help="auth steps profiled (default 20000)")
     parser.add_argument(
+        "--whole", choices=["public", "protected"], help="profile whole WSGI requests to that route"
+    )
+    parser.add_argument(
         "--credential",
         choices=["valid", "bad-checksum", "malformed"],
         default="valid",
@@ -35,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.getLogger("release_host").addHandler(logging.NullHandler())
-    settings = argparse.Namespace(workers=1, duration=1, connections=1, iterations=1, load="auto")
+    settings = argparse.Namespace(workers=1, duration=1, connections=1, iterations=1, load="auto", peer=False)
     with contextlib.ExitStack() as stack:
         runner = DatabaseRun(args.database, settings, Report(machine={}, command=""), stack)
         runner.prepare(server=False)
@@ -59,6 +66,19 @@ def main(argv: list[str] | None = None) -> int:
             for req in requests:
                 with contextlib.suppress(AuthenticationFailed):
                     host.allowed(host.authenticate(req), PERMISSION)
+
+        if args.whole:
+            path, headers = (
+                (PUBLIC_PATH, {}) if args.whole == "public" else (PROTECTED_PATH, token_headers(tokens[0]))
+            )
+            environs = [
+                falcon.testing.create_environ(path=path, headers=headers, remote_addr="127.0.0.1")
+                for _ in range(args.calls)
+            ]
+
+            def steps() -> None:
+                for environ in environs:
+                    b"".join(runner.app(environ, lambda status, headers, exc_info=None: None))
 
         with host.database.connection_context():
             for token in tokens:

@@ -25,11 +25,15 @@ from typing import Any
 from bench import load, machine, report, seed
 from bench import pat as seed_pat
 from bench.inprocess import StatementCounter, count_statements, time_auth, time_wsgi
+from bench.peer import HEADER as PEER_HEADER
+from bench.peer import Peer
 from bench.plugin import PERMISSION, PROTECTED_PATH, PUBLIC_PATH
 from bench.server import DEFAULT_WORKER, Gunicorn, cpu_by_pid, cpu_used, postgres_backends
 from host.app import App, create_app
-from host.config import Config
+from host.config import Config, SecuritySettings
+from host.limits import FailedAttempts
 from host.testing import PROJECT_ROOT, Harness, PostgresCluster, basic_auth, token_headers
+from plugins.pat_auth.models import PatAuditRecord
 from plugins.pat_auth.testing import make_token
 
 RELEASES_PATH = "/api/v1/releases"
@@ -42,6 +46,9 @@ RELEASES = 20
 # A bcrypt check at cost 12 takes ~0.3 s: a shorter run would end before any request completes.
 BCRYPT_MIN_SECONDS = 3
 SLICE_SECONDS = 2
+UNLIMITED = 10**9
+# what a request might write: last-used (the token table), refusals' audit rows and counters
+WRITTEN_TABLES = [seed_pat.TABLE, PatAuditRecord._meta.table_name, FailedAttempts._meta.table_name]
 
 
 @dataclass
@@ -52,6 +59,9 @@ class Credentials:
     password: str
     pat: str
     expired: str
+    deleted: str
+    unknown: str
+    peer: str = ""  # a knox token of the peer's bench user
 
 
 @dataclass(frozen=True)
@@ -64,17 +74,30 @@ class Scenario:
     expected: int
     uses_pat: bool = False
     min_seconds: float = 0
+    # also run on the other worker models `--worker-class` names (the comparison of item 4)
+    compare: bool = False
+    peer: bool = False  # sent to the peer (Django REST framework + knox), not to us
 
 
+CLOSE = {"Connection": "close"}
 SCENARIOS = [
-    Scenario(report.PUBLIC, PUBLIC_PATH, lambda c: {}, 200),
-    Scenario(report.PAT_HEADER, PROTECTED_PATH, lambda c: token_headers(c.pat), 200, True),
-    Scenario("protected, Basic :PAT", PROTECTED_PATH, lambda c: token_headers(c.pat, "basic"), 200, True),
-    Scenario("releases API, PAT header", RELEASES_PATH, lambda c: token_headers(c.pat), 200, True),
+    Scenario(report.PUBLIC, PUBLIC_PATH, lambda c: {}, 200, compare=True),
+    Scenario(report.PAT_HEADER, PROTECTED_PATH, lambda c: token_headers(c.pat), 200, True, compare=True),
+    Scenario(report.PAT_BASIC, PROTECTED_PATH, lambda c: token_headers(c.pat, "basic"), 200, True),
+    Scenario(
+        report.PAT_CLOSE, PROTECTED_PATH, lambda c: {**token_headers(c.pat), **CLOSE}, 200, True, compare=True
+    ),
+    Scenario(report.RELEASES, RELEASES_PATH, lambda c: token_headers(c.pat), 200, True),
     Scenario(
         "bad-checksum token (401)", PROTECTED_PATH, lambda c: token_headers(seed_pat.bad_checksum(c.pat)), 401
     ),
-    Scenario("expired token (401)", PROTECTED_PATH, lambda c: token_headers(c.expired), 401),
+    Scenario(report.EXPIRED, PROTECTED_PATH, lambda c: token_headers(c.expired), 401),
+    Scenario(report.DELETED, PROTECTED_PATH, lambda c: token_headers(c.deleted), 401),
+    Scenario(report.UNKNOWN, PROTECTED_PATH, lambda c: token_headers(c.unknown), 401),
+    Scenario(report.PEER_PUBLIC, PUBLIC_PATH, lambda c: {}, 200, peer=True),
+    Scenario(
+        report.PEER_PROTECTED, PROTECTED_PATH, lambda c: {PEER_HEADER: f"Token {c.peer}"}, 200, peer=True
+    ),
     Scenario(
         f"protected, Basic user:password (bcrypt {PRODUCTION_BCRYPT_ROUNDS})",
         PROTECTED_PATH,
@@ -96,9 +119,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
         "--worker-class",
-        default=DEFAULT_WORKER,
-        help="gunicorn worker classes to compare in one run, comma-separated, e.g. sync,default "
-        "(default: the one conf/gunicorn.conf.py chooses)",
+        help="gunicorn worker classes, comma-separated: every scenario runs on the first, the "
+        "public and PAT-header ones on the others too (default: default,sync for a full run, "
+        "default for --quick; default is the one conf/gunicorn.conf.py chooses)",
     )
     parser.add_argument("--duration", type=float, help="seconds of load per scenario (default 10, quick 2)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
@@ -115,13 +138,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--iterations", type=int, help="in-process timed calls per table size (default 5000, quick 1000)"
     )
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto", help="load generator")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also measure Django REST framework + django-rest-knox (installed into a throwaway venv "
+        "from PyPI) on SQLite, interleaved with us; always on in a full run",
+    )
     args = parser.parse_args(argv)
+    args.peer = args.peer or not args.quick
     args.duration = args.duration or (2.0 if args.quick else 10.0)
     args.iterations = args.iterations or (1000 if args.quick else 5000)
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else None
     args.sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
-    args.worker_classes = [w.strip() for w in args.worker_class.split(",") if w.strip()] or [DEFAULT_WORKER]
+    chosen = args.worker_class or (DEFAULT_WORKER if args.quick else f"{DEFAULT_WORKER},sync")
+    args.worker_classes = [w.strip() for w in chosen.split(",") if w.strip()] or [DEFAULT_WORKER]
     for name in args.databases:
         if name not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {name!r}: use sqlite and/or postgresql")
@@ -164,6 +195,7 @@ class DatabaseRun:
         self.stack = stack
         self.sample: list[str] = []
         self.seeded = 0
+        self.peer: Peer | None = None
 
     def prepare(self, server: bool = True) -> None:
         """A fresh database with the benchmark user, their PAT, an expired token and 20 releases;
@@ -186,6 +218,9 @@ class DatabaseRun:
             bcrypt_rounds=PRODUCTION_BCRYPT_ROUNDS,
             var_dir=tmp / "var",
             enabled_plugins=list(PLUGINS),
+            # The refusal scenarios send thousands of refused tokens from one address: under the
+            # default limits the address would be blocked (429) after 100 of them.
+            security=SecuritySettings(failures_per_account=UNLIMITED, failures_per_address=UNLIMITED),
         )
         # "cli": the seeding and in-process host must not start releases_api's worker thread.
         self.app: App = create_app(config, context="cli")
@@ -197,7 +232,7 @@ class DatabaseRun:
         password = secrets.token_urlsafe(12)
         user = self.harness.user("bench", [PERMISSION], password=password)
         pat = make_token(self.harness, user, "bench", expiration="30d")
-        expired = seed_pat.new_token()
+        expired, deleted = seed_pat.new_token(), seed_pat.new_token()
         now = self.host.now()
         with self.harness.db():
             seed.bulk_insert(
@@ -212,16 +247,18 @@ class DatabaseRun:
                         expired,
                         now - timedelta(days=31),
                         now - timedelta(days=1),
-                    )
+                    ),
+                    seed_pat.row(self.host, user.id, "deleted", deleted, now, now + timedelta(days=30)),
                 ],
             )
-            seed.install_update_counter(self.host.database, seed_pat.TABLE)
+            seed_pat.mark_deleted(self.host, deleted, now)
+            seed.install_write_counter(self.host.database, WRITTEN_TABLES)
         self.has_releases = RELEASES_PATH in self.host.routes and bool(seed_releases(self.harness))
         if not self.has_releases:
             self.out.notes.append(
                 f"{self.kind}: GET {RELEASES_PATH} not measured: releases_api provides no such route yet"
             )
-        self.creds = Credentials("bench", password, pat, expired)
+        self.creds = Credentials("bench", password, pat, expired, deleted, seed_pat.new_token())
         if not server:
             return
         self.servers: dict[str, Gunicorn] = {}
@@ -232,6 +269,17 @@ class DatabaseRun:
             started.start()
             self.servers[worker_class] = started
         self.server = next(iter(self.servers.values()))
+        if self.args.peer and self.kind == "sqlite":
+            began = time.perf_counter()
+            self.peer = Peer(tmp / "peer", self.args.workers, config.threads)
+            self.stack.callback(self.peer.stop)
+            self.peer.install()
+            self.out.durations["peer install"] = time.perf_counter() - began
+            self.out.notes.append(
+                f"Peer: {self.peer.versions} on SQLite (WAL), gunicorn gthread, {self.args.workers} "
+                f"workers × {config.threads} threads, keep-alive 5 s, access log on, like ours; "
+                "measured in the SQLite run only; its `× public` is over its own public route."
+            )
 
     def grow(self, size: int) -> None:
         """Bulk-insert tokens of many users until the table holds `size` seeded tokens."""
@@ -249,6 +297,12 @@ class DatabaseRun:
             seed.bulk_insert(db, seed_pat.TABLE, seed_pat.COLUMNS, rows)
             seed.analyze(db)
             total = seed_pat.count(db)
+        if self.peer is not None:
+            peer_total = self.peer.grow(size)
+            self.creds.peer = self.peer.token
+            if self.peer.proc is None:
+                self.peer.start()
+            say(f"  peer: knox table holds {peer_total:,} tokens")
         elapsed = time.perf_counter() - started
         self.out.durations[f"seed {self.kind} to {size:,}"] = elapsed
         say(f"  seeded {size - self.seeded:,} tokens in {elapsed:.1f} s (table: {total:,} rows)")
@@ -262,56 +316,96 @@ class DatabaseRun:
         slice_seconds = SLICE_SECONDS if self.args.duration >= 2 * SLICE_SECONDS else 1
         rounds = max(1, round(self.args.duration / slice_seconds))
         quick = [s for s in scenarios if not s.min_seconds]
-        plan = [(s, w, float(slice_seconds)) for _ in range(rounds) for s in quick for w in self.servers]
+        plan = [
+            (s, w, float(slice_seconds)) for _ in range(rounds) for s in quick for w in self.servers_for(s)
+        ]
         slow = [s for s in scenarios if s.min_seconds]
-        return plan + [(s, w, max(self.args.duration, s.min_seconds)) for s in slow for w in self.servers]
+        return plan + [
+            (s, w, max(self.args.duration, s.min_seconds)) for s in slow for w in self.servers_for(s)
+        ]
 
-    def cpu(self, server: Gunicorn) -> tuple[dict[int, float], dict[int, float]]:
-        """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend."""
+    def servers_for(self, scenario: Scenario) -> list[str]:
+        """Every scenario runs on the first worker model; the others (a comparison) run only the
+        scenarios marked `compare`."""
+        first, *others = self.servers
+        return [first, *others] if scenario.compare else [first]
+
+    def cpu(self, server: Gunicorn, scenario: Scenario) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of each gunicorn worker (the peer's for a peer scenario) and of each
+        PostgreSQL backend."""
+        if scenario.peer and self.peer is not None:
+            return self.peer.cpu(), {}
         backends = postgres_backends(self.cluster.dir / "data") if self.cluster else []
         return cpu_by_pid(server.worker_pids()), cpu_by_pid(backends)
 
+    def base_url(self, scenario: Scenario, server: Gunicorn) -> str:
+        return self.peer.url if scenario.peer and self.peer is not None else server.url
+
     def label(self, scenario: Scenario, worker_class: str) -> str:
-        """The scenario's name, with the worker model when several are compared."""
-        return scenario.name if len(self.servers) == 1 else f"{scenario.name} [{worker_class}]"
+        """The scenario's name, with the worker model for the ones compared with the first."""
+        return (
+            scenario.name if worker_class == next(iter(self.servers)) else f"{scenario.name} [{worker_class}]"
+        )
 
     def http(self, size: int) -> tuple[int, float, int]:
         """Every scenario under load; returns last-used UPDATE rows, the seconds they span and
         the number of requests made with the valid PAT meanwhile."""
         args = self.args
-        scenarios = [s for s in SCENARIOS if s.path != RELEASES_PATH or self.has_releases]
+        scenarios = [
+            s
+            for s in SCENARIOS
+            if (s.path != RELEASES_PATH or self.has_releases)
+            and (not s.peer or self.peer is not None)
+            # --quick leaves bcrypt out: its seconds-long requests (and waiting for the workers
+            # to settle after them) would take a third of its three minutes; the full run has it
+            and not (s.min_seconds and args.quick)
+        ]
         public = scenarios[0]
+        peer_public = next((s for s in scenarios if s.peer), None)
         with self.harness.db():
-            before = seed.updates_so_far(self.host.database)
+            before = seed.writes_so_far(self.host.database)
         started = time.perf_counter()
-        seen = {s.name: status_of(self.server.url, s.path, s.headers(self.creds)) for s in scenarios}
+        seen = {
+            s.name: status_of(self.base_url(s, self.server), s.path, s.headers(self.creds)) for s in scenarios
+        }
         warm = scenarios[1]
         for server in self.servers.values():
             load.run_load(server.url + warm.path, warm.headers(self.creds), 1, args.connections, args.load)
         results: dict[str, list[load.LoadResult]] = {}
         for scenario, worker_class, seconds in self.plan(scenarios):
             server = self.servers[worker_class]
-            server_cpu, database_cpu = self.cpu(server)
-            url = server.url + scenario.path
+            with self.harness.db():
+                writes = seed.writes_so_far(self.host.database)
+            server_cpu, database_cpu = self.cpu(server, scenario)
+            url = self.base_url(scenario, server) + scenario.path
             result = load.run_load(url, scenario.headers(self.creds), seconds, args.connections, args.load)
-            server_after, database_after = self.cpu(server)
+            server_after, database_after = self.cpu(server, scenario)
             result.server_cpu_s = cpu_used(server_cpu, server_after)
             result.database_cpu_s = cpu_used(database_cpu, database_after)
+            time.sleep(0.1)  # a write of the slice's last requests lands before the count
+            with self.harness.db():
+                result.writes = seed.writes_between(writes, seed.writes_so_far(self.host.database))
             results.setdefault(self.label(scenario, worker_class), []).append(result)
             if scenario.min_seconds:
                 settle(server)
         time.sleep(0.5)
         with self.harness.db():
-            updates = seed.updates_so_far(self.host.database) - before
+            after = seed.writes_so_far(self.host.database)
+        key = (seed_pat.TABLE, "UPDATE")
+        updates = after.get(key, 0) - before.get(key, 0)
         span = time.perf_counter() - started
         combined = {name: load.combine(runs) for name, runs in results.items()}
         pat_requests = sum(
-            combined[self.label(s, w)].requests for s in scenarios if s.uses_pat for w in self.servers
+            combined[self.label(s, w)].requests for s in scenarios if s.uses_pat for w in self.servers_for(s)
         )
         for worker_class, scenario in ((w, s) for w in self.servers for s in scenarios):
+            if worker_class not in self.servers_for(scenario):
+                continue
             name = self.label(scenario, worker_class)
             result = combined[name]
-            base = combined[self.label(public, worker_class)].rps
+            base = combined[
+                self.label(peer_public if scenario.peer and peer_public else public, worker_class)
+            ].rps
             row = report.HttpRow(
                 self.kind,
                 size,
@@ -327,7 +421,15 @@ class DatabaseRun:
                 f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  × public {row.ratio:.2f}  "
                 f"CPU/req {result.server_cpu_us:5.0f} µs"
                 + (f" + db {result.database_cpu_us:4.0f} µs" if self.cluster else "")
+                + f"  writes {result.writes}"
             )
+        if len(self.servers) > 1:
+            for worker_class in self.servers:
+                for scenario in (s for s in scenarios if s.compare):
+                    figures = self.out.models.setdefault(worker_class, {})
+                    figures[(self.kind, size, scenario.name)] = combined[
+                        self.label(scenario, worker_class)
+                    ].rps
         self.compare_worker_models(size, scenarios, combined)
         return updates, span, pat_requests
 
@@ -339,7 +441,7 @@ class DatabaseRun:
         first, *others = self.servers
         for other in others:
             ratios = []
-            for scenario in scenarios:
+            for scenario in (s for s in scenarios if s.compare):
                 old = combined[self.label(scenario, first)].rps
                 new = combined[self.label(scenario, other)].rps
                 ratios.append(f"{scenario.name} {new / old:.2f}" if old else f"{scenario.name} n/a")
@@ -370,6 +472,7 @@ class DatabaseRun:
             "bad checksum": token_headers(seed_pat.bad_checksum(self.sample[0])),
             "unknown": token_headers(seed_pat.new_token()),
             "expired": token_headers(self.creds.expired),
+            "deleted": token_headers(self.creds.deleted),
         }
         statements = {}
         with host.database.connection_context():
@@ -443,7 +546,7 @@ def seed_releases(harness: Harness) -> int:
 
 def run(args: argparse.Namespace) -> report.Report:
     command = "python -m bench " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "python -m bench"
-    out = report.Report(machine=machine.describe(), command=command.strip())
+    out = report.Report(machine=machine.describe(), command=command.strip(), workers=args.workers)
     if args.load == "python" or (args.load == "auto" and not load.have_wrk()):
         out.notes.append("wrk is not installed: the Python load generator ran (far slower than wrk).")
     for kind in args.databases:

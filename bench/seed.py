@@ -1,4 +1,4 @@
-"""Bulk seeding: many users, their tokens, and a trigger that counts last-used writes.
+"""Bulk seeding: many users, their tokens, and triggers that count the server's writes.
 
 Rows go in with one `executemany` per batch on SQLite and `COPY … FROM STDIN` on PostgreSQL,
 in big transactions, so a million tokens take a minute or two instead of hours of ORM inserts.
@@ -18,7 +18,6 @@ from host import users
 
 USER_PREFIX = "bench-user-"
 VIEWER_ROLE = "bench-viewer"
-UPDATE_LOG = "bench_token_updates"
 
 
 def is_postgres(db: peewee.Database) -> bool:
@@ -116,30 +115,45 @@ def ensure_users(db: peewee.Database, count: int, now: datetime, permission: str
     return have[:count]
 
 
-def install_update_counter(db: peewee.Database, table: str) -> None:
-    """A trigger appending one row to `bench_token_updates` per updated token row, so the writes
-    the server makes are counted whatever process or connection makes them."""
+WRITE_LOG = "bench_writes"
+
+
+def install_write_counter(db: peewee.Database, tables: Sequence[str]) -> None:
+    """Triggers appending one row to `bench_writes` (table, operation) per row the server inserts
+    or updates in `tables`, so its writes are counted whatever process or connection makes them:
+    the token table's UPDATEs are the last-used writes, the others what a refusal writes."""
     if is_postgres(db):
-        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (id bigserial PRIMARY KEY)")
         db.execute_sql(
-            "CREATE OR REPLACE FUNCTION bench_count_token_update() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN INSERT INTO {UPDATE_LOG} DEFAULT VALUES; RETURN NULL; END $$"
+            f"CREATE TABLE IF NOT EXISTS {WRITE_LOG} (id bigserial PRIMARY KEY, tbl text, op text)"
         )
-        db.execute_sql(f'DROP TRIGGER IF EXISTS bench_token_update ON "{table}"')
         db.execute_sql(
-            f'CREATE TRIGGER bench_token_update AFTER UPDATE ON "{table}" '
-            "FOR EACH ROW EXECUTE FUNCTION bench_count_token_update()"
+            "CREATE OR REPLACE FUNCTION bench_count_write() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$"
         )
-    else:
-        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (id INTEGER PRIMARY KEY)")
-        db.execute_sql(
-            f'CREATE TRIGGER IF NOT EXISTS bench_token_update AFTER UPDATE ON "{table}" '
-            f"BEGIN INSERT INTO {UPDATE_LOG} (id) VALUES (NULL); END"
-        )
+        for table in tables:
+            db.execute_sql(f'DROP TRIGGER IF EXISTS bench_write ON "{table}"')
+            db.execute_sql(
+                f'CREATE TRIGGER bench_write AFTER INSERT OR UPDATE ON "{table}" '
+                "FOR EACH ROW EXECUTE FUNCTION bench_count_write()"
+            )
+        return
+    db.execute_sql(f"CREATE TABLE IF NOT EXISTS {WRITE_LOG} (id INTEGER PRIMARY KEY, tbl TEXT, op TEXT)")
+    for table in tables:
+        for op in ("INSERT", "UPDATE"):
+            db.execute_sql(
+                f'CREATE TRIGGER IF NOT EXISTS "bench_{op.lower()}_{table}" AFTER {op} ON "{table}" '
+                f"BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES ('{table}', '{op}'); END"
+            )
 
 
-def updates_so_far(db: peewee.Database) -> int:
-    return db.execute_sql(f"SELECT count(*) FROM {UPDATE_LOG}").fetchone()[0]
+def writes_so_far(db: peewee.Database) -> dict[tuple[str, str], int]:
+    """(table, operation) → rows written so far."""
+    cursor = db.execute_sql(f"SELECT tbl, op, count(*) FROM {WRITE_LOG} GROUP BY tbl, op")
+    return {(table, op): n for table, op, n in cursor.fetchall()}
+
+
+def writes_between(before: dict[tuple[str, str], int], after: dict[tuple[str, str], int]) -> int:
+    return sum(after.values()) - sum(before.values())
 
 
 def analyze(db: peewee.Database) -> None:

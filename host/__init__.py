@@ -12,6 +12,7 @@ from host.db import BaseModel, PreparedQuery, database, from_db, iso, to_db, wri
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
 from host.hookimpl import hookimpl
+from host.jobs import Periodic, enqueue_job, run_due_jobs
 from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
@@ -25,7 +26,17 @@ from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
 from host.typed_bodies import ErrorBody, read_json, send_json
 from host.usernames import UsernameError, check_username, username_key
-from host.users import INVALID_LOGIN, User, actor_for, create_user, ensure_role, find_user, grant_role
+from host.users import (
+    INVALID_LOGIN,
+    User,
+    actor_for,
+    actor_with_permissions,
+    create_user,
+    ensure_role,
+    find_user,
+    grant_role,
+    permissions_column,
+)
 
 __all__ = [
     "ADMIN",
@@ -45,6 +56,7 @@ __all__ = [
     "Host",
     "Migration",
     "Operation",
+    "Periodic",
     "ErrorBody",
     "NavLink",
     "Permission",
@@ -58,6 +70,7 @@ __all__ = [
     "UsernameError",
     "bad_request",
     "actor_for",
+    "actor_with_permissions",
     "check_attempts",
     "check_known_block",
     "client_address",
@@ -70,6 +83,7 @@ __all__ = [
     "database",
     "end_session",
     "ensure_role",
+    "enqueue_job",
     "find_user",
     "from_db",
     "grant_role",
@@ -80,6 +94,7 @@ __all__ = [
     "read_json",
     "send_json",
     "render_page",
+    "permissions_column",
     "presented_credentials",
     "same",
     "secret_name",
@@ -87,6 +102,7 @@ __all__ = [
     "number_argument",
     "query_int",
     "record_failure",
+    "run_due_jobs",
     "start_session",
     "static_url",
     "to_db",

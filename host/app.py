@@ -21,6 +21,7 @@ from host.bodies import ChunkedBodyMiddleware
 from host.config import Config, ensure_secret_key, load_config
 from host.credentials import presented
 from host.crypto import Secrets
+from host.dispatch import Chain
 from host.errors import StartupError
 from host.events import Event
 from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
@@ -32,6 +33,7 @@ from host.responses import install_error_handling
 from host.routes import AUTHENTICATED, PUBLIC, Route
 from host.security_headers import SecurityHeadersMiddleware
 from host.settings import parse_settings, settings_as_dict
+from host.users import PERMISSION_SEPARATOR
 
 log = logging.getLogger("release_host")
 
@@ -62,6 +64,10 @@ class Host:
             m for _, models in self._per_plugin("register_models") for m in models
         ]
         self._secret_shapes = self._collect_secret_patterns()
+        # the hooks every protected request calls, resolved once (host/dispatch.py)
+        self.actor_chain = Chain(pm, "actor_from_request")
+        self.validate_chain = Chain(pm, "validate_actor")
+        self.permission_chain = Chain(pm, "permission_allowed")
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook one implementation at a time, in registration order,
@@ -99,6 +105,11 @@ class Host:
         owner: dict[str, str] = {}
         for plugin, permissions in self._per_plugin("register_permissions"):
             for permission in permissions:
+                if PERMISSION_SEPARATOR in permission.name or not permission.name:
+                    raise StartupError(
+                        f"plugin {plugin!r}: permission name {permission.name!r} must be non-empty "
+                        f"and hold no {PERMISSION_SEPARATOR!r}"
+                    )
                 if permission.name in owner:
                     raise StartupError(
                         f"permission {permission.name!r} is registered twice: by "
@@ -170,9 +181,9 @@ class Host:
         if getattr(req.context, "authenticated", False):
             return req.context.actor
         presented(req)
-        actor = self.pm.hook.actor_from_request(host=self, req=req)
+        actor = self.actor_chain.first(host=self, req=req)
         if actor is not None:
-            self.pm.hook.validate_actor(host=self, actor=actor, req=req)
+            self.validate_chain.all(host=self, actor=actor, req=req)
         req.context.actor = actor
         req.context.authenticated = True
         return actor

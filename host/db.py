@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 import peewee
-from playhouse.db_url import connect as connect_url
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledSqliteDatabase
+
+from host.pgpool import HostPooledPostgresqlDatabase
 
 _current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
     "release_host_database", default=None
@@ -129,8 +130,8 @@ def open_database(url: str, connections: int = 8) -> peewee.Database:
         }
         db = PrivateSqliteDatabase(**{**options, **parse_url(f"sqlite://{rest}")})
     elif base in {"postgres", "postgresql"}:
-        db = connect_url(
-            f"postgresql+pool://{rest}",
+        db = HostPooledPostgresqlDatabase(
+            **parse_url(f"postgresql://{rest}"),
             max_connections=connections,
             stale_timeout=300,
             timeout=POOL_WAIT_SECONDS,
@@ -237,6 +238,11 @@ class PreparedQuery:
         db = database.obj
         if not isinstance(db, peewee.PostgresqlDatabase):
             return db.execute_sql(self.sql(), params)
+        if isinstance(db, HostPooledPostgresqlDatabase):  # a lost pooled connection: PREPARE anew
+            return db.recovering(lambda: self._prepared(db, params))
+        return self._prepared(db, params)
+
+    def _prepared(self, db: peewee.Database, params: Sequence[Any]) -> Any:
         names = _prepared_on.setdefault(db.connection(), set())
         if self._name not in names:
             parts = self.sql().split("%s")

@@ -54,9 +54,7 @@ def decide(host: Host, actor: Actor | None, permission: str, resource: str | Non
         return False
     if permission not in host.permissions:
         raise KeyError(f"unknown permission {permission!r}")
-    answers = host.pm.hook.permission_allowed(
-        host=host, actor=actor, permission=permission, resource=resource
-    )
+    answers = host.permission_chain.all(host=host, actor=actor, permission=permission, resource=resource)
     return combine(answers)
 
 

@@ -11,11 +11,19 @@ import pluggy
 
 from host import hookspecs
 from host.config import Config
+from host.dispatch import HostPluginManager
 from host.errors import StartupError
 
 PROJECT = "release_host"
 ENTRY_POINT_GROUP = "release_host.plugins"
-BUILTIN_PLUGINS = ("host.builtin.users", "host.builtin.health", "host.builtin.pages", "host.builtin.security")
+BUILTIN_PLUGINS = (
+    "host.builtin.users",
+    "host.builtin.health",
+    "host.builtin.pages",
+    "host.builtin.security",
+    "host.builtin.jobs",
+    "host.builtin.profile",
+)
 
 
 def _entry_points() -> dict[str, EntryPoint]:
@@ -41,7 +49,7 @@ def _import(name: str, eps: dict[str, EntryPoint]) -> ModuleType:
 
 def make_plugin_manager(config: Config) -> pluggy.PluginManager:
     """A fresh manager: built-ins, then the plugins `config.enabled_plugins` names, in order."""
-    pm = pluggy.PluginManager(PROJECT)
+    pm = HostPluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     for module_name in BUILTIN_PLUGINS:
         pm.register(importlib.import_module(module_name), name=module_name)

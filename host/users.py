@@ -29,6 +29,7 @@ class User(BaseModel):
     password_hash = peewee.CharField(max_length=100, null=True)
     display_name = peewee.CharField(max_length=200, default="")
     email = peewee.CharField(max_length=200, default="")
+    time_zone = peewee.CharField(max_length=64, null=True, default="")  # IANA (host.contact); ""/NULL: UTC
     created_at = peewee.DateTimeField()
 
     class Meta:
@@ -117,6 +118,36 @@ def actor_permissions(actor: Actor) -> frozenset[str]:
     if actor._permissions is None:
         actor._permissions = permissions_of(actor.user_id)
     return actor._permissions
+
+
+PERMISSION_SEPARATOR = ","  # no registered permission name holds one (`Host` checks at startup)
+
+
+def permissions_column(user_id: peewee.Node) -> peewee.Node:
+    """A column for a query that reads a user, `user_id` being that query's user id: every
+    permission the user's roles grant, as one string, read by the same statement. An
+    authenticator that looks up its credential with it saves the permission query of each
+    request (and a round trip on PostgreSQL) and still sees a role change on the next request;
+    hand the value to `actor_with_permissions`. Build the query inside a `PreparedQuery` or on
+    the database it runs on (the aggregate is spelt per database)."""
+    grant, held = RolePermission.alias(), UserRole.alias()
+    aggregate = (
+        peewee.fn.string_agg
+        if isinstance(database.obj, peewee.PostgresqlDatabase)
+        else peewee.fn.group_concat
+    )
+    return (
+        grant.select(aggregate(grant.permission, peewee.SQL(f"'{PERMISSION_SEPARATOR}'")))
+        .join(held, on=(held.role == grant.role))
+        .where(held.user == user_id)
+    )
+
+
+def actor_with_permissions(actor: Actor, column: str | None) -> Actor:
+    """`actor`, its user's permissions taken from a `permissions_column` value read for this
+    request (none when the user holds no role), so deciding a permission runs no query."""
+    actor._permissions = frozenset(column.split(PERMISSION_SEPARATOR)) if column else frozenset()
+    return actor
 
 
 def create_user(

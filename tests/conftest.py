@@ -13,6 +13,7 @@ import pytest
 
 from host.testing import free_port, require, wait_for_port
 from tests.releases.support import Recorder
+from tests.smtp import smtp, tls_smtp  # noqa: F401 - real SMTP servers (aiosmtpd) for the notification tests
 
 SUFFIX = "dc=example,dc=org"
 PEOPLE = f"ou=people,{SUFFIX}"

@@ -97,9 +97,11 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
         rows = seed_pat.seeded_rows(host, users, 0, 30, host.now(), sample, keep=5)
         assert seed.bulk_insert(db, seed_pat.TABLE, seed_pat.COLUMNS, rows, batch=7) == 30
         assert seed_pat.count(db) == 30
-        seed.install_update_counter(db, seed_pat.TABLE)
+        seed.install_write_counter(db, [seed_pat.TABLE])
+        before = seed.writes_so_far(db)
         db.execute_sql(f'UPDATE "{seed_pat.TABLE}" SET hint = hint WHERE id = 1')
-        assert seed.updates_so_far(db) == 1
+        assert seed.writes_so_far(db) == {(seed_pat.TABLE, "UPDATE"): 1}
+        assert seed.writes_between(before, seed.writes_so_far(db)) == 1
         headers = [token_headers(t) for t in sample]
         timing, refused = time_auth(host, PROTECTED_PATH, headers, PERMISSION, iterations=50)
         valid = count_statements(host, PROTECTED_PATH, headers[0], PERMISSION)
@@ -115,6 +117,10 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
     out.http = [
         report.HttpRow("sqlite", 30, report.PUBLIC, 200, 200, result, 1.0),
         report.HttpRow("sqlite", 30, report.PAT_HEADER, 200, 200, result, 0.9),
+        report.HttpRow("sqlite", 30, report.PAT_BASIC, 200, 200, result, 0.8),
+        report.HttpRow(
+            "sqlite", 30, report.EXPIRED, 401, 401, load.LoadResult("wrk", 100, 1.0, 1.0, 2.0), 0.9
+        ),
     ]
     out.inprocess.append(
         report.InProcessRow(
@@ -138,7 +144,9 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
     )
     text = report.render(out)
     assert "| sqlite | 30     | protected, PAT header" in text
-    assert "PASS sqlite: protected route with a PAT ≥ 0.85 × public req/s (30: 0.90)" in text
+    assert "PASS sqlite: protected route, PAT header ≥ 0.85 × public req/s (30: 0.90)" in text
+    assert "MISS sqlite: protected route, Basic :PAT ≥ 0.85 × public req/s (30: 0.80)" in text
+    assert "PASS sqlite: expired token (401) ≥ 0.80 × public" in text
     assert "last-used written at most once a minute per token: 1 UPDATE rows" in text
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Title\n\nHand-written intro.\n", encoding="utf-8")

@@ -363,11 +363,12 @@ def test_hook_navigation_links_collected_and_ordered(make_host):
         for_alice = harness.host.navigation(Actor(user_id=alice.id, username="alice"))
     assert for_admin == [
         NavLink("Hooks admin", "/hooks/admin", order=5),
+        NavLink("Profile", "/profile", order=5),  # the host's own
         NavLink("Archive", "/hooks/archive", order=50),
         NavLink("Bookmarks", "/hooks/bookmarks", order=50),
         NavLink("Help", "/hooks/help", order=900),
     ]
-    assert [link.label for link in for_alice] == ["Archive", "Bookmarks", "Help"]
+    assert [link.label for link in for_alice] == ["Profile", "Archive", "Bookmarks", "Help"]
 
     page = harness.call("GET", "/", as_user=root)
     assert page.status_code == 200, page.text

@@ -18,7 +18,7 @@ from host import create_tables, limits, to_db
 from host.config import SecuritySettings
 from host.migrations import Migration, apply_migrations
 from host.testing import basic_auth, token_headers
-from plugins.pat_auth import tokens
+from plugins.pat_auth import store, tokens
 from plugins.pat_auth.models import PatAuditRecord, PersonalAccessToken
 
 ROUTES = "tests.sample_plugins.pat_routes"
@@ -133,13 +133,42 @@ def test_refusals_of_a_real_token_are_aggregated_per_minute_and_real_events_stay
     assert call(harness, secret).status_code == 401
     with harness.db():
         rows = list(PatAuditRecord.select().order_by(PatAuditRecord.id))
+    # the same token again within the minute is neither counted nor audited again (no write)
     assert [(r.action, r.detail or None, r.count) for r in rows] == [
         ("created", None, 1),
         ("created", None, 1),
-        ("refused", "expired", 3),
+        ("refused", "expired", 1),
         ("refused", "expired", 1),
     ]
     assert rows[2].token_id == rows[0].token_id and rows[2].username == "alice"
+
+
+@pytest.mark.parametrize("kind", ["unknown", "expired", "deleted"])
+def test_a_token_refused_again_within_the_minute_writes_nothing(harness, clock, statements, kind):
+    """A script left running with a dead token: its first refusal of the minute is counted and
+    audited, the repeats cost the lookup only (issue 20: refusals as cheap as successes)."""
+    alice = harness.user("alice")
+    secret = forged() if kind == "unknown" else harness.token(alice, "dead", expiration="7d")
+    if kind == "expired":
+        clock.advance(days=8)
+    elif kind == "deleted":
+        with harness.db():
+            digest = harness.host.secrets.digest(secret, tokens.DIGEST_PURPOSE)
+            store.delete_token(harness.host, PersonalAccessToken.get(digest=digest).id, by="test")
+    assert call(harness, secret).status_code == 401
+    statements.clear()
+    for _ in range(20):
+        assert call(harness, secret).status_code == 401
+    assert [sql for sql in statements if WRITES.match(sql)] == []
+    with harness.db():
+        assert limits.FailedAttempts.select().where(limits.FailedAttempts.account == "").get().failures == 1
+    clock.advance(minutes=1)
+    assert call(harness, secret).status_code == 401
+    assert [row.count for row in refused_rows(harness)] == [1, 1]
+    other = forged()
+    assert call(harness, other).status_code == 401  # another value is another guess: counted
+    with harness.db():
+        assert limits.FailedAttempts.select().where(limits.FailedAttempts.account == "").get().failures == 3
 
 
 def test_the_audit_api_and_cli_show_the_count(harness, clock):

@@ -9,8 +9,9 @@ import sys
 
 import falcon
 import peewee
+from playhouse.migrate import SchemaMigrator, migrate
 
-from host import accounts, users
+from host import accounts, contact, users
 from host.actors import USER_SOURCES, Actor
 from host.builtin.username_keys import m002_username_keys
 from host.credentials import presented
@@ -33,6 +34,13 @@ def register_models(host):
     return list(users.MODELS)
 
 
+def _m003_user_time_zone(db: peewee.Database) -> None:
+    """The users' time zone (messages show times in it); a database made after it has the column."""
+    table = users.User._meta.table_name
+    if "time_zone" not in {column.name for column in db.get_columns(table)}:
+        migrate(SchemaMigrator.from_database(db).add_column(table, "time_zone", users.User.time_zone))
+
+
 def _m001_users(db: peewee.Database) -> None:
     db.create_tables(users.MODELS, safe=True)
     users.ensure_role("admin", [ADMIN], "Everything")
@@ -43,6 +51,7 @@ def register_migrations(host):
     return [
         Migration("m001_users_and_roles", _m001_users),
         Migration("m002_username_keys", m002_username_keys),
+        Migration("m003_user_time_zone", _m003_user_time_zone),
     ]
 
 
@@ -220,6 +229,13 @@ def cmd_users(host, args: argparse.Namespace) -> int:
         print(f"revoked role {args.role} from {user.username}")
     elif action == "set-password":
         _set_password(host, user, args)
+    elif action in ("set-email", "set-time-zone"):
+        field = "email" if action == "set-email" else "time_zone"
+        try:
+            contact.set_contact(user, **{field: args.value})
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        print(f"{action[4:].replace('-', ' ')} of {user.username}: {getattr(user, field) or '(none)'}")
     elif action == "rename":
         old = user.username
         try:
@@ -267,6 +283,12 @@ def register_commands(host, subparsers):
     setpw.add_argument("username")
     setpw.add_argument("--password", action="store_true", help="prompt for a password")
     setpw.add_argument("--password-env", metavar="NAME")
+    email = sub.add_parser("set-email", help='set a user\'s e-mail address ("" clears it)')
+    email.add_argument("username")
+    email.add_argument("value", metavar="ADDRESS")
+    zone = sub.add_parser("set-time-zone", help='set a user\'s time zone, such as Europe/Paris ("" for UTC)')
+    zone.add_argument("username")
+    zone.add_argument("value", metavar="ZONE")
     p.set_defaults(handler=cmd_users)
 
     r = subparsers.add_parser("roles", help="create and list roles")

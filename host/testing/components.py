@@ -58,3 +58,28 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+class FileClock(FakeClock):
+    """A `FakeClock` that servers in other processes follow: every move is written to `path`, and
+    `read_file_clock(path)` (what the `tests.sample_plugins.shared_clock` plugin installs as the
+    host's clock under gunicorn) answers the instant written there."""
+
+    def __init__(self, path: Path, start: datetime | None = None) -> None:
+        super().__init__(start)
+        self.path = path
+        self._write()
+
+    def advance(self, **delta: float) -> datetime:
+        super().advance(**delta)
+        self._write()
+        return self.now
+
+    def _write(self) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(self.now.isoformat(), encoding="utf-8")
+        temporary.replace(self.path)  # atomic: a reader never sees half a time
+
+
+def read_file_clock(path: Path) -> datetime:
+    return datetime.fromisoformat(path.read_text(encoding="utf-8"))

@@ -6,8 +6,10 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
-from host import Permission, hookimpl
-from plugins.pat_auth import auth, cli, resources, status, store, tokens, views
+from weakref import WeakKeyDictionary
+
+from host import Periodic, Permission, hookimpl
+from plugins.pat_auth import auth, cli, reminders, resources, rotation_api, status, store, tokens, views
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
@@ -25,7 +27,7 @@ def register_permissions(host):
 
 @hookimpl
 def register_routes(host):
-    return resources.routes(host) + list(views.page_routes(host))
+    return resources.routes(host) + rotation_api.routes(host) + list(views.page_routes(host))
 
 
 @hookimpl
@@ -69,3 +71,22 @@ def register_commands(host, subparsers):
 @hookimpl
 def navigation_links(host, actor):
     return views.navigation_links(host, actor)
+
+
+_reminder_threads: WeakKeyDictionary = WeakKeyDictionary()
+
+
+@hookimpl
+def startup(host):
+    """In a server process, look for due expiry reminders every `reminder_interval_minutes`."""
+    minutes = host.settings("pat_auth").reminder_interval_minutes
+    if host.context == "server" and minutes:
+        work = Periodic(host, "pat-reminders", minutes * 60, lambda: reminders.run(host))
+        _reminder_threads[host] = work.start()
+
+
+@hookimpl
+def shutdown(host):
+    work = _reminder_threads.pop(host, None)
+    if work is not None:
+        work.stop()

@@ -20,6 +20,7 @@ log = logging.getLogger("release_host.pat_auth")
 CREATED = "created"
 DELETED = "deleted"
 REFUSED = "refused"
+REUSED = "reused"
 MAX_SAMPLES = 5
 
 
@@ -35,6 +36,7 @@ def record(
     ip: str | None = None,
     reason: str | None = None,
     detail: str = "",
+    user_agent: str | None = None,
     persist: bool = True,
 ) -> dict[str, Any]:
     """Write the audit row and return the event payload (emitted by `emit` once committed).
@@ -55,6 +57,7 @@ def record(
             username=username,
             actor=by,
             ip=ip,
+            user_agent=user_agent,
         )
     payload: dict[str, Any] = {
         "tokenId": token_id,
@@ -65,8 +68,10 @@ def record(
         "ip": ip,
         "at": iso(at),
     }
-    if action == REFUSED:
+    if action in (REFUSED, REUSED):
         payload.update(reason=reason, detail=detail)
+    if user_agent is not None:
+        payload["userAgent"] = user_agent
     return payload
 
 
@@ -149,7 +154,7 @@ def emit(
 
 
 def _log(action: str, payload: dict[str, Any]) -> None:
-    level = logging.WARNING if action == REFUSED else logging.INFO
+    level = logging.WARNING if action in (REFUSED, REUSED) else logging.INFO
     log.log(
         level,
         "personal access token %s: id=%s hint=%s user=%s by=%s ip=%s%s",
@@ -159,7 +164,9 @@ def _log(action: str, payload: dict[str, Any]) -> None:
         payload.get("username"),
         payload.get("by"),
         payload.get("ip"),
-        f" reason={payload.get('reason')} detail={payload.get('detail')}" if action == REFUSED else "",
+        f" reason={payload.get('reason')} detail={payload.get('detail')}"
+        if action in (REFUSED, REUSED)
+        else "",
     )
 
 
@@ -185,6 +192,7 @@ def record_json(row: PatAuditRecord) -> dict[str, Any]:
         "username": row.username,
         "by": row.actor,
         "ip": row.ip,
+        "userAgent": row.user_agent,
         "count": row.count,
         "lastAt": iso(row.last_at or row.at),
         "samples": row.samples.split(",") if row.samples else [],

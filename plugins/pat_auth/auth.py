@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import weakref
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import falcon
 import peewee
@@ -28,16 +28,17 @@ from host import (
     Host,
     PreparedQuery,
     User,
+    actor_with_permissions,
     check_attempts,
     check_known_block,
     client_address,
-    from_db,
+    permissions_column,
     presented_credentials,
     record_failure,
     to_db,
     write_transaction,
 )
-from plugins.pat_auth import audit, tokens
+from plugins.pat_auth import audit, reuse, tokens
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 
 log = logging.getLogger("release_host.pat_auth")
@@ -48,33 +49,42 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 INVALID = "invalid"
 EXPIRED = "expired"
 OWNER_DISABLED = "owner-disabled"
+ROTATED = "rotated"
 MESSAGES = {
     INVALID: "Invalid personal access token.",
     OWNER_DISABLED: "Invalid personal access token.",
     EXPIRED: "The personal access token has expired.",
+    ROTATED: "This personal access token was rotated; use its replacement.",
 }
 
 _T = PersonalAccessToken
 _SAMPLE_TIME = datetime(2000, 1, 1)
 
-_LOOKUP = PreparedQuery(
-    lambda: (
+
+def _lookup_query() -> peewee.Query:
+    """The token by digest, its owner, the owner's permissions (`permissions_column`), and the
+    two time comparisons done by the database (expired; last use a minute old or more), so that
+    a request parses no datetime. Parameters: now, now - TOUCH_INTERVAL, digest."""
+    return (
         _T.select(
             _T.id,
             _T.user,
             _T.scope,
-            _T.expires_at,
+            _T.expires_at <= _SAMPLE_TIME,  # NULL (never expires) reads as false
             _T.deleted_at,
-            _T.last_used_at,
+            _T.last_used_at.is_null() | (_T.last_used_at <= _SAMPLE_TIME),
             User.username,
             User.source,
             User.enabled,
             User.display_name,
+            permissions_column(User.id),
         )
         .join(User, on=(_T.user == User.id))
         .where(_T.digest == "")
     )
-)
+
+
+_LOOKUP = PreparedQuery(_lookup_query)
 
 # Conditional, so that of several workers serving the same token only one writes per interval.
 _TOUCH = PreparedQuery(
@@ -98,27 +108,23 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
             host, shape.value, ip, tokens.hint(secret) if shape is tokens.Shape.BAD_CHECKSUM else None
         )
     check_known_block(host, req)  # a block this worker already read: no lookup at all
-    hint = tokens.hint(secret)
-    row = _LOOKUP.first((host.secrets.digest(secret, tokens.DIGEST_PURPOSE),))
+    now = to_db(host.now())
+    digest = host.secrets.digest(secret, tokens.DIGEST_PURPOSE)
+    row = _LOOKUP.first((now, now - TOUCH_INTERVAL, digest))
     if row is None:
-        _refuse(host, req, INVALID, "unknown", hint=hint)
-    token_id, user_id, scope, expires_at, deleted_at, last_used_at, username, source, enabled, name = row
-    who = {"hint": hint, "token_id": token_id, "user_id": user_id, "username": username}
-    if deleted_at is not None:
-        _refuse(host, req, INVALID, "deleted", **who)
-    if not enabled:
-        _refuse(host, req, OWNER_DISABLED, "owner-disabled", **who)
-    if source == EXTERNAL:
-        _refuse(host, req, INVALID, "owner-external", **who)
-    now = host.now()
-    expires = from_db(expires_at)
-    if expires is not None and expires <= now:
-        _refuse(host, req, EXPIRED, "expired", **who)
-    last_used = from_db(last_used_at)
-    if last_used is None or now - last_used >= TOUCH_INTERVAL:
+        _refuse(host, req, INVALID, "unknown", secret=secret, digest=digest)
+    token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held = row
+    refusal = _refusal(expired, deleted_at, enabled, source)
+    if refusal is not None:
+        reason, detail = refusal
+        who = {"token_id": token_id, "user_id": user_id, "username": username}
+        if reason == EXPIRED:
+            _refuse_expired(host, req, secret=secret, digest=digest, **who)
+        _refuse(host, req, reason, detail, secret=secret, digest=digest, **who)
+    if stale:
         _touch(host, token_id, now, ip)
     selected = decode_scope(scope)
-    return Actor(
+    actor = Actor(
         user_id=user_id,
         username=username,
         source=source,
@@ -127,11 +133,26 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
         credential_id=str(token_id),
         display_name=name or username,
     )
+    return actor_with_permissions(actor, held)
+
+
+def _refusal(expired: object, deleted_at: object, enabled: bool, source: str) -> tuple[str, str] | None:
+    """(reason, detail) when the token found must not be used, in the order they are told."""
+    if deleted_at is not None:
+        return INVALID, "deleted"
+    if not enabled:
+        return OWNER_DISABLED, "owner-disabled"
+    if source == EXTERNAL:
+        return INVALID, "owner-external"
+    if expired:
+        return EXPIRED, "expired"
+    return None
 
 
 def _touch(host: Host, token_id: int, now: datetime, ip: str | None) -> None:
-    """Record the use; a busy database must not turn a good request into a failure."""
-    params = (to_db(now), (ip or "")[:45], token_id, to_db(now - TOUCH_INTERVAL))
+    """Record the use (`now` is naive UTC); a busy database must not turn a good request into a
+    failure."""
+    params = (now, (ip or "")[:45], token_id, now - TOUCH_INTERVAL)
     try:
         host.database.execute_sql(_TOUCH.sql(), params)
     except peewee.DatabaseError as exc:
@@ -147,12 +168,12 @@ def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -
     raise AuthenticationFailed(MESSAGES[INVALID])
 
 
-_logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, str], str]] = (
+_logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, ...], str]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _first_this_minute(host: Host, key: tuple[str | None, str]) -> bool:
+def _first_this_minute(host: Host, key: tuple[str | None, ...]) -> bool:
     """Per worker and bounded in size: whether this key has not been logged in this minute yet."""
     minute = host.now().strftime("%Y-%m-%dT%H:%M")
     logged = _logged_offline.setdefault(host, {})
@@ -164,20 +185,40 @@ def _first_this_minute(host: Host, key: tuple[str | None, str]) -> bool:
     return True
 
 
+def _refuse_expired(host: Host, req: falcon.Request, *, secret: str, digest: str, **who: Any) -> NoReturn:
+    """Expired, or rotated out and past its overlap (`rotation.py`): which one is read here, on the
+    refusal path only, so the lookup of a good token stays one query."""
+    if _T.select(_T.replaced_at).where(_T.id == who["token_id"]).scalar() is not None:
+        try:
+            reuse.report(host, req, hint=tokens.hint(secret), **who)
+        except peewee.DatabaseError as exc:
+            log.warning("could not report the reuse of token %s: %s", who["token_id"], type(exc).__name__)
+        _refuse(host, req, ROTATED, "rotated-out", secret=secret, digest=digest, **who)
+    _refuse(host, req, EXPIRED, "expired", secret=secret, digest=digest, **who)
+
+
 def _refuse(
     host: Host,
     req: falcon.Request,
     reason: str,
     detail: str,
     *,
-    hint: str,
+    secret: str,
+    digest: str,
     token_id: int | None = None,
     user_id: int | None = None,
     username: str | None = None,
 ) -> NoReturn:
     """Count the failure toward the address's limit (429 instead when it is already over: then
     nothing is written), audit it in its aggregated row, and stop the request with 401 (even
-    when the database fails to count or audit it)."""
+    when the database fails to count or audit it).
+
+    The same value refused again from the same address within the minute is not counted or
+    audited again by this worker: repeating one value is no guess (each new value still counts),
+    and a script left running with a dead token must not cost a write per request."""
+    if not _first_this_minute(host, (client_address(host, req), detail, digest)):
+        raise AuthenticationFailed(MESSAGES[reason])
+    hint = tokens.hint(secret)
     try:
         attempts = check_attempts(host, req)
         with write_transaction():

@@ -1,12 +1,13 @@
-"""`release-host tokens create | list | revoke | audit`: the same rules as the API, for operators."""
+"""`release-host tokens create | list | revoke | rotate | remind | audit`: the API's rules, for operators."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from host import Host, actor_for, find_user, iso, number_argument
-from plugins.pat_auth import audit, store
+from host import Host, User, actor_for, find_user, iso, number_argument
+from plugins.pat_auth import audit, reminders, rotation, store
+from plugins.pat_auth.models import PersonalAccessToken
 
 MAX_LIMIT = 100_000  # rows one command prints
 
@@ -79,6 +80,43 @@ def cmd_revoke(host: Host, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate(host: Host, args: argparse.Namespace) -> int:
+    number = store.parse_id(args.id)
+    token = PersonalAccessToken.get_or_none(PersonalAccessToken.id == number) if number is not None else None
+    if token is None:
+        raise _fail(f"There is no personal access token {args.id}.")
+    owner = User.get_by_id(token.user_id)
+    try:
+        created, valid_until = rotation.rotate_token(
+            host,
+            actor_for(owner, via="cli"),
+            number,
+            overlap=args.overlap,
+            expiration=args.expires,
+            by="cli",
+        )
+    except store.PatError as exc:
+        raise _fail(exc.message) from None
+    new = created.token
+    print(created.secret)
+    print(
+        f"Rotated token {token.id} ({token.name}) of {owner.username}: the replacement is token {new.id}, "
+        f"expiring {iso(new.expires_at) or 'never'}; the old secret works until {iso(valid_until)}. "
+        f"The secret above is shown once: store it now.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_remind(host: Host, args: argparse.Namespace) -> int:
+    done = reminders.run(host)
+    print(
+        f"sent {done.messages} reminder message(s) about {done.tokens} token(s)"
+        f"{'; and the admins digest' if done.digest else ''}"
+    )
+    return 0
+
+
 def cmd_audit(host: Host, args: argparse.Namespace) -> int:
     for row in audit.recent(args.limit, username=args.user):
         found = audit.record_json(row)
@@ -120,6 +158,15 @@ def register(host: Host, subparsers: argparse._SubParsersAction) -> None:
     revoke = sub.add_parser("revoke", help="delete a token: refused from the next request on")
     revoke.add_argument("id", help="the token id shown by `tokens list`")
     revoke.set_defaults(handler=cmd_revoke)
+    rotate = sub.add_parser("rotate", help="replace a token's secret; the old one works for an overlap")
+    rotate.add_argument("id", help="the token id shown by `tokens list`")
+    rotate.add_argument("--overlap", default=rotation.DEFAULT_OVERLAP, help=f"{rotation.OVERLAP_HELP}")
+    rotate.add_argument(
+        "--expires", choices=list(rules.expirations), help="lifetime (default: the original token's)"
+    )
+    rotate.set_defaults(handler=cmd_rotate)
+    remind = sub.add_parser("remind", help="send the expiry reminders that are due (each only once)")
+    remind.set_defaults(handler=cmd_remind)
     trail = sub.add_parser("audit", help="the audit trail, newest first")
     trail.add_argument("--user", help="only records about this user's tokens")
     trail.add_argument("--limit", type=number_argument(1, MAX_LIMIT), default=50)

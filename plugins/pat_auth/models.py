@@ -16,6 +16,7 @@ class PersonalAccessToken(BaseModel):
     lookup reads on every request, so no process can keep honouring a deleted token."""
 
     user = peewee.ForeignKeyField(User, on_delete="CASCADE", backref="+", column_name="user_id")
+    user_id: int  # the foreign key's value, which peewee provides without loading the user
     name = peewee.CharField(max_length=100)
     digest = peewee.CharField(max_length=64, unique=True)
     hint = peewee.CharField(max_length=16)
@@ -25,6 +26,11 @@ class PersonalAccessToken(BaseModel):
     last_used_at = peewee.DateTimeField(null=True)
     last_used_ip = peewee.CharField(max_length=45, null=True)
     deleted_at = peewee.DateTimeField(null=True)
+    # rotation (`rotation.py`): the replacement's id and when; `expires_at` then holds the end of
+    # the overlap. `reuse_reported_at` bounds the reuse reports to one per token and interval.
+    replaced_by_id = peewee.IntegerField(null=True)
+    replaced_at = peewee.DateTimeField(null=True)
+    reuse_reported_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "pat_tokens"
@@ -60,12 +66,27 @@ class PatAuditRecord(BaseModel):
     samples = peewee.TextField(null=True)
     last_at = peewee.DateTimeField(null=True)
     aggregate_key = peewee.CharField(max_length=200, null=True, unique=True)
+    user_agent = peewee.CharField(max_length=300, null=True)
 
     class Meta:
         table_name = "pat_audit"
 
 
-MODELS = [PersonalAccessToken, PatAuditRecord]
+class PatReminder(BaseModel):
+    """A reminder sent (or being sent): `key` is `token:<id>:<point>` or `digest:<day>`, unique, so
+    of any number of workers and hosts the one whose INSERT succeeds sends it (`reminders.py`)."""
+
+    key = peewee.CharField(max_length=200, unique=True)
+    token_id = peewee.IntegerField(null=True, index=True)
+    user_id = peewee.IntegerField(null=True)
+    point = peewee.CharField(max_length=20)
+    sent_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "pat_reminders"
+
+
+MODELS = [PersonalAccessToken, PatAuditRecord, PatReminder]
 
 
 def encode_scope(permissions: list[str] | None) -> str | None:

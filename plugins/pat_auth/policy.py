@@ -51,9 +51,19 @@ class PatSettings(PluginSettings, frozen=True):  # frozen restated for type chec
     default_expiration: str | None = None
     max_lifetime_days: Annotated[int, msgspec.Meta(ge=1)] | None = None
     max_tokens_per_user: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_MAX_TOKENS
+    # a rotated-out secret presented after its overlap also revokes its replacements (GitLab's rule)
+    revoke_family_on_reuse: bool = False
+    # the server's address as people reach it, for links in messages; empty: http://<bind>
+    public_url: str = ""
+    # expiry reminders: how long before expiry ("<n>d"), how often each server process looks
+    # (0: never, run `release-host tokens remind` from cron instead), and the admins' weekly digest
+    reminders: tuple[str, ...] = ("7d", "1d")
+    reminder_interval_minutes: Annotated[int, msgspec.Meta(ge=0)] = 60
+    admin_digest: bool = True
 
     def __post_init__(self) -> None:
         load_policy(self)  # the rules between settings, so that a mistake stops the startup
+        reminder_points(self.reminders)
 
 
 @functools.lru_cache(maxsize=32)
@@ -83,6 +93,20 @@ def load_policy(settings: PatSettings) -> Policy:
             f"default_expiration {default!r} is not one of the allowed expirations ({', '.join(offered)})"
         )
     return Policy(offered, default, max_days, settings.max_tokens_per_user)
+
+
+def reminder_points(choices: tuple[str, ...]) -> list[tuple[str, timedelta]]:
+    """The reminder points, longest first; ValueError naming a choice that is not `<n>d`."""
+    points = []
+    for choice in choices:
+        try:
+            span = lifetime(choice) if choice.endswith("d") else None
+        except ValueError:
+            span = None
+        if span is None or span > timedelta(days=365):
+            raise ValueError(f"reminders: {choice!r} is not a number of days such as '7d' (at most 365d)")
+        points.append((choice, span))
+    return sorted(set(points), key=lambda point: point[1], reverse=True)
 
 
 def _longest(offered: dict[str, timedelta | None]) -> str:

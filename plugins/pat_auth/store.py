@@ -145,10 +145,9 @@ def create_token(
     name = clean_name(name)
     expires_at = expiry(rules, expiration, now)
     scope = clean_permissions(host, owner, permissions)
-    secret = tokens.new_token()
     t = PersonalAccessToken
     with write_transaction(lock=User.select(User.id).where(User.id == owner.user_id)):
-        mine = t.select().where((t.user == owner.user_id) & live(now))
+        mine = t.select().where((t.user == owner.user_id) & live(now) & t.replaced_at.is_null())
         if mine.count() >= rules.max_tokens_per_user:
             raise Conflict(
                 f"You already have {rules.max_tokens_per_user} active personal access tokens, the "
@@ -158,15 +157,7 @@ def create_token(
             raise Conflict(
                 f"tokenNote: you already have an active token named {name!r}; choose another name."
             )
-        token = t.create(
-            user=owner.user_id,
-            name=name,
-            digest=host.secrets.digest(secret, tokens.DIGEST_PURPOSE),
-            hint=tokens.hint(secret),
-            scope=encode_scope(scope),
-            created_at=to_db(now),
-            expires_at=to_db(expires_at),
-        )
+        token, secret = insert_token(host, owner.user_id, name, encode_scope(scope), now, expires_at)
         payload = audit.record(
             host,
             audit.CREATED,
@@ -185,6 +176,23 @@ def create_token(
     )
     audit.emit(host, audit.CREATED, payload, actor=owner)
     return Created(token, secret)
+
+
+def insert_token(
+    host: Host, user_id: int, name: str, scope: str | None, now: datetime, expires_at: datetime | None
+) -> tuple[PersonalAccessToken, str]:
+    """The row of a fresh secret (its digest and hint only) and the secret, for the caller to show once."""
+    secret = tokens.new_token()
+    token = PersonalAccessToken.create(
+        user=user_id,
+        name=name,
+        digest=host.secrets.digest(secret, tokens.DIGEST_PURPOSE),
+        hint=tokens.hint(secret),
+        scope=scope,
+        created_at=to_db(now),
+        expires_at=to_db(expires_at),
+    )
+    return token, secret
 
 
 def parse_id(token_id: Any) -> int | None:
@@ -208,6 +216,8 @@ def list_tokens(
     t = PersonalAccessToken
     now = to_db(host.now())
     query = t.select(t, User.id, User.username).join(User).where(t.deleted_at.is_null())
+    # a rotated-out token is listed during its overlap only
+    query = query.where(t.replaced_at.is_null() | (t.expires_at > now))
     if user_id is not None:
         query = query.where(t.user == user_id)
     if username is not None:
@@ -293,6 +303,8 @@ def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = 
         "allPermissions": permissions is None,
         "globalPermissions": permissions or [],
         "status": status_of(token, now),
+        "replacedAt": iso(token.replaced_at),
+        "replacedById": token.replaced_by_id,
     }
     if with_username:
         found["username"] = token.user.username

@@ -7,7 +7,6 @@ offline, so a mistyped or made-up value is refused before any database query.
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
 import zlib
@@ -20,7 +19,6 @@ TOKEN_LENGTH = len(PREFIX) + RANDOM_LENGTH + CHECKSUM_LENGTH
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 DIGEST_PURPOSE = "pat"
 
-_SHAPE = re.compile(rf"{PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
 PATTERN = rf"(?<![0-9A-Za-z]){PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}(?![0-9A-Za-z])"
 """A token anywhere in a text, checksum not checked (a near-miss is redacted, not kept)."""
 
@@ -42,9 +40,16 @@ def base62(value: int, width: int) -> str:
     return "".join(reversed(digits)).rjust(width, "0")
 
 
+_PAIRS = [a + b for a in BASE62 for b in BASE62]  # every two-digit base62 string, by value
+_PAIR = len(_PAIRS)
+
+
 def checksum(random_part: str) -> str:
-    """CRC32 of the random part in base62; 62**6 > 2**32, so six characters always suffice."""
-    return base62(zlib.crc32(random_part.encode("ascii")), CHECKSUM_LENGTH)
+    """CRC32 of the random part in base62; 62**6 > 2**32, so six characters always suffice.
+    Three two-digit steps instead of six: it runs on every token request."""
+    high, rest = divmod(zlib.crc32(random_part.encode("ascii")), _PAIR * _PAIR)
+    middle, low = divmod(rest, _PAIR)
+    return _PAIRS[high] + _PAIRS[middle] + _PAIRS[low]
 
 
 def new_token() -> str:
@@ -55,10 +60,15 @@ def new_token() -> str:
 
 def shape(candidate: str) -> Shape:
     """Check prefix, length, alphabet and checksum without touching the database."""
-    if len(candidate) != TOKEN_LENGTH or not _SHAPE.fullmatch(candidate):
+    body = candidate[len(PREFIX) :]
+    # ASCII and alphanumeric is exactly [0-9A-Za-z]: cheaper than the regex on every request
+    if (
+        len(candidate) != TOKEN_LENGTH
+        or not candidate.startswith(PREFIX)
+        or not (body.isascii() and body.isalnum())
+    ):
         return Shape.MALFORMED
-    random_part = candidate[len(PREFIX) : -CHECKSUM_LENGTH]
-    if checksum(random_part) != candidate[-CHECKSUM_LENGTH:]:
+    if checksum(body[:RANDOM_LENGTH]) != body[RANDOM_LENGTH:]:
         return Shape.BAD_CHECKSUM
     return Shape.OK
 

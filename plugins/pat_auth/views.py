@@ -1,7 +1,7 @@
 """The Access tokens page; pat_auth mounts what `page_routes` returns.
 
 The server renders the layout, the expiration choices and the permissions the user may give a
-token; the table and the Generate/Delete actions call the JSON API from the browser, so the page
+token; the table and the Generate/Rotate/Delete actions call the JSON API from the browser, so the page
 and scripts share one code path. The server never renders a secret: it exists only in the
 create response the page's script receives, and is gone when the page is left.
 """
@@ -15,6 +15,15 @@ import falcon
 
 from host import AUTHENTICATED, EXTERNAL, NavLink, Route, render_page
 from plugins.pat_auth.policy import NEVER, load_policy
+from plugins.pat_auth.rotation import DEFAULT_OVERLAP
+
+OVERLAPS = [
+    {"value": "0", "label": "No overlap: refuse it at once"},
+    {"value": "1h", "label": "1 hour"},
+    {"value": "1d", "label": "1 day"},
+    {"value": "3d", "label": "3 days"},
+    {"value": "7d", "label": "7 days"},
+]
 
 PACKAGE = "plugins.pat_auth"
 PAGE = "/profile/access-tokens"
@@ -60,6 +69,8 @@ class AccessTokensPage:
             expirations=expiration_choices(policy.expirations),
             default_expiration=policy.default_expiration,
             permissions=held,
+            overlaps=OVERLAPS,
+            default_overlap=DEFAULT_OVERLAP,
         )
 
 

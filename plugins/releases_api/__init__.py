@@ -8,7 +8,7 @@ from __future__ import annotations
 from weakref import WeakKeyDictionary
 
 from host import hookimpl
-from plugins.releases_api import commands, models, permissions, routes, triggers
+from plugins.releases_api import commands, models, pages, permissions, routes, triggers
 from plugins.releases_api.migrations import migrations
 from plugins.releases_api.settings import Settings, load_settings
 from plugins.releases_api.worker import WorkerThread
@@ -33,7 +33,12 @@ def register_migrations(host):
 
 @hookimpl
 def register_routes(host):
-    return routes.build_routes(host)
+    return [*routes.build_routes(host), *pages.page_routes(host)]
+
+
+@hookimpl
+def navigation_links(host, actor):
+    return pages.navigation_links(host, actor)
 
 
 @hookimpl

@@ -18,7 +18,7 @@ from plugins.releases_api import outgoing
 from plugins.releases_api import variables as variables_
 from plugins.releases_api.errors import Invalid
 from plugins.releases_api.models import Task
-from plugins.releases_api.schema import PhaseSpec
+from plugins.releases_api.specs import PhaseSpec
 from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARIABLE, WEBHOOK_TASK
 
 AGAIN = "a masked value is kept only for the same task calling the same origin once variables are filled in"

@@ -1,7 +1,7 @@
 """How big a template or release may be, so that no answer built from one is unbounded.
 
 A 1 MB body of tiny tasks used to be accepted and echoed back as 6.7 MB, then returned again by
-every list. Counts are capped here, each text field where it is parsed (`schema.py`), and the
+every list. Counts are capped here, each text field where its body is declared (`bodies.py`), and the
 text of a whole plan once more, so a template's JSON stays under about half a megabyte and a
 page of a list (at most `MAX_RESULTS_PER_PAGE` items) under about 50 MB. `docs/api.md` lists them.
 """

@@ -7,32 +7,55 @@ for plugins that grant a permission on single objects.
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from host import Actor, Host
 from plugins.releases_api.models import Release
-from plugins.releases_api.schema import Search
+from plugins.releases_api.specs import Search
 from plugins.releases_api.vocabulary import OPEN_STATUSES, TEMPLATE
 
 
-def page_of(
-    host: Host, actor: Actor, permission: str, query: peewee.ModelSelect[Release], page: int, per_page: int
-) -> list[Release]:
-    query = query.order_by(Release.created_at, Release.id)
+def page_rows(
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
+) -> list[dict[str, Any]]:
+    """One page of the query's releases that `actor` may see, as rows (`serialize.releases_out`);
+    `order` defaults to oldest first (the API's order)."""
+    rows: Any = query.order_by(*(order or (Release.created_at, Release.id))).dicts()
     if host.allowed(actor, permission):
-        return list(query.paginate(page + 1, per_page))
+        return list(rows.paginate(page + 1, per_page))
     skip = page * per_page
-    found: list[Release] = []
-    for release in query.iterator():
-        if not host.allowed(actor, permission, release.id):
+    found: list[dict[str, Any]] = []
+    for row in rows.iterator():
+        if not host.allowed(actor, permission, row["id"]):
             continue
         if skip:
             skip -= 1
             continue
-        found.append(release)
+        found.append(row)
         if len(found) == per_page:
             break
     return found
+
+
+def page_of(
+    host: Host,
+    actor: Actor,
+    permission: str,
+    query: peewee.ModelSelect[Release],
+    page: int,
+    per_page: int,
+    order: tuple[peewee.Node, ...] = (),
+) -> list[Release]:
+    """Like `page_rows`, as models (for the pages)."""
+    return [Release(**row) for row in page_rows(host, actor, permission, query, page, per_page, order)]
 
 
 def open_releases() -> peewee.ModelSelect[Release]:

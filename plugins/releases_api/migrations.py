@@ -42,12 +42,21 @@ def stamp_secret_origins(host: Host) -> Callable[[peewee.Database], None]:
     return apply
 
 
+def _add_column(db: peewee.Database, model: type[peewee.Model], name: str, field: peewee.Field) -> None:
+    """Add a column unless the table has it (a database made by m001/m003 from the current model)."""
+    table = model._meta.table_name
+    if name not in {column.name for column in db.get_columns(table)}:
+        migrate(SchemaMigrator.from_database(db).add_column(table, name, field))
+
+
 def add_release_depth(db: peewee.Database) -> None:
-    """Existing releases count as made by people (depth 0). A database made by m001 from the
-    current model has the column already."""
-    table = Release._meta.table_name
-    if "depth" not in {column.name for column in db.get_columns(table)}:
-        migrate(SchemaMigrator.from_database(db).add_column(table, "depth", peewee.IntegerField(default=0)))
+    """Existing releases count as made by people (depth 0)."""
+    _add_column(db, Release, "depth", peewee.IntegerField(default=0))
+
+
+def add_execution_endpoint(db: peewee.Database) -> None:
+    """Trigger executions name the endpoint that received the request; older ones stay None."""
+    _add_column(db, TriggerExecution, "endpoint_id", peewee.CharField(max_length=255, null=True))
 
 
 def migrations(host: Host) -> list[Migration]:
@@ -55,4 +64,5 @@ def migrations(host: Host) -> list[Migration]:
         *MIGRATIONS,
         Migration("m004_release_depth", add_release_depth),
         Migration("m005_webhook_secret_origins", stamp_secret_origins(host)),
+        Migration("m006_trigger_execution_endpoint", add_execution_endpoint),
     ]

@@ -135,6 +135,9 @@ class TriggerExecution(BaseModel):
     trigger_id = peewee.CharField(max_length=255, index=True)
     request_id = peewee.CharField(max_length=255, null=True)
     endpoint_path = peewee.CharField(max_length=255, null=True)
+    endpoint_id = peewee.CharField(max_length=255, null=True)
+    """The webhook endpoint that received the request (m006; None before), for the release page's
+    link to the request."""
     status = peewee.CharField(max_length=20)
     release_id = peewee.CharField(max_length=255, null=True)
     reason = peewee.TextField(default="")

@@ -24,6 +24,8 @@ ERRORS = {
     403: "The permission is not granted to you.",
     404: "Not found.",
     409: "Not allowed in the object's current state.",
+    413: "The request body is too large.",
+    429: "Too many requests; try again later.",
 }
 
 
@@ -37,6 +39,17 @@ def _error(status: int) -> dict[str, Any]:
 
 def _operation(plugin: str, template: str, route: Route, method: str, access: str) -> dict[str, Any]:
     doc = dict(route.extra.get("openapi", {}).get(method, {}))
+    declared = route.operations.get(method)
+    if declared is not None:
+        success = min(declared.responses, default=200)
+        doc = {
+            "summary": declared.summary,
+            "also": declared.also,
+            "request": {} if declared.body is not None else None,
+            "response": {} if declared.responses.get(success) is not None else None,
+            "status": success,
+            "errors": [code for code in declared.responses if code >= 400],
+        }
     summary = doc.get("summary") or route.description or f"{method} {template}"
     label = {PUBLIC: "public", AUTHENTICATED: "authenticated"}.get(access, access)
     requirement = {

@@ -14,8 +14,8 @@ from plugins.releases_api.errors import Forbidden
 from plugins.releases_api.ids import new_phase_id, new_release_id, new_task_id, new_variable_id
 from plugins.releases_api.models import Phase, Release, Task, Trigger
 from plugins.releases_api.releases import db_now, locked
-from plugins.releases_api.schema import FromTemplate, Keep, PhaseSpec, PlanSpec
 from plugins.releases_api.settings import load_settings
+from plugins.releases_api.specs import FromTemplate, Keep, PhaseSpec, PlanSpec
 from plugins.releases_api.vocabulary import AUTOMATED_TYPES, MASK, PASSWORD_VARIABLE, PLANNED
 
 

@@ -10,14 +10,17 @@ from contextlib import contextmanager
 from typing import Any
 
 import falcon
+import peewee
 
-from host import ADMIN, Host, bad_request, json_body
-from plugins.releases_api import chains, lifecycle, listing, plans, releases, schema, triggers
+from host import ADMIN, Host, bad_request, read_json, send_json
+from plugins.releases_api import bodies, chains, lifecycle, listing, plans, releases, triggers
+from plugins.releases_api.bodies import convert, decode, decode_optional
 from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
-from plugins.releases_api.models import Release, TriggerExecution
+from plugins.releases_api.models import Release, Trigger
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW, require_template_use
-from plugins.releases_api.serialize import releases_json, task_json
+from plugins.releases_api.queries import ByTitleQuery, PagingQuery, TemplatesQuery, TriggersQuery, read_query
+from plugins.releases_api.serialize import release_out, releases_out, task_out
 from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 
 
@@ -38,17 +41,6 @@ def answers() -> Iterator[None]:
         raise falcon.HTTPTooManyRequests(title="Too Many Requests", description=exc.message) from None
 
 
-def optional_body(req: falcon.Request) -> dict[str, Any]:
-    """A JSON object when the request has a body, {} when it has none."""
-    if not req.content_length:
-        return {}
-    return json_body(req)
-
-
-def whole(release: Release, full: bool) -> dict[str, Any]:
-    return releases_json([Release.get_by_id(release.id)], full=full)[0]
-
-
 def require_trigger_rights(host: Host, req: falcon.Request) -> None:
     """A trigger creates and starts releases: whoever saves one must be able to do both."""
     host.require(req.context.actor, CREATE)
@@ -64,53 +56,54 @@ class Resource:
         releases and templates owned by someone else."""
         return self.host.allowed(req.context.actor, ADMIN)
 
+    def send_page(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        permission: str,
+        query: peewee.ModelSelect[Release],
+        paging: PagingQuery,
+    ) -> None:
+        """One page of the releases (or templates) the caller may see, encoded from rows."""
+        rows = listing.page_rows(
+            self.host, req.context.actor, permission, query, paging.page, paging.results_per_page
+        )
+        send_json(resp, releases_out(rows, full=self.full(req)))
+
 
 class ReleaseCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        with answers():
-            page, per_page = schema.page_params(req)
-            found = listing.page_of(
-                self.host, req.context.actor, VIEW, listing.open_releases(), page, per_page
-            )
-        resp.media = releases_json(found, full=self.full(req))
+        query = read_query(req, PagingQuery)
+        self.send_page(req, resp, VIEW, listing.open_releases(), query)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            spec = schema.parse_plan(json_body(req))
+            spec = decode(req, bodies.Plan).spec()
             release = plans.create_plan(
                 self.host, spec, status=PLANNED, owner=req.context.actor.username, may_reassign=self.full(req)
             )
-        resp.media = whole(release, self.full(req))
+        send_json(resp, release_out(release.id, full=self.full(req)))
 
 
 class ReleasesByTitle(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        title = req.get_param("releaseTitle")
-        if not title:
-            raise bad_request("releaseTitle is required.")
-        with answers():
-            page, per_page = schema.page_params(req)
-            found = listing.page_of(
-                self.host, req.context.actor, VIEW, listing.by_title(title), page, per_page
-            )
-        resp.media = releases_json(found, full=self.full(req))
+        query = read_query(req, ByTitleQuery)
+        self.send_page(req, resp, VIEW, listing.by_title(query.release_title), query)
 
 
 class ReleaseSearch(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            filters = schema.parse_search(optional_body(req))
-            page, per_page = schema.page_params(req)
-            found = listing.page_of(
-                self.host, req.context.actor, VIEW, listing.search(filters), page, per_page
-            )
-        resp.media = releases_json(found, full=self.full(req))
+            filters = decode_optional(req, bodies.ReleaseSearch).spec()
+        query = read_query(req, PagingQuery)
+        self.send_page(req, resp, VIEW, listing.search(filters), query)
 
 
 class ReleaseItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(releases.find(f"{folder}/{release}"), self.full(req))
+            found = releases.find(f"{folder}/{release}")
+        send_json(resp, release_out(found.id, full=self.full(req)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
@@ -121,28 +114,26 @@ class ReleaseItem(Resource):
 class ReleaseStart(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            resp.media = whole(lifecycle.start(self.host, f"{folder}/{release}"), self.full(req))
+            started = lifecycle.start(self.host, f"{folder}/{release}")
+        send_json(resp, release_out(started.id, full=self.full(req)))
 
 
 class ReleaseAbort(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, release: str) -> None:
         with answers():
-            body = optional_body(req)
-            comment = schema.string(body, "abortComment", max_length=10_000)
-            resp.media = whole(lifecycle.abort(self.host, f"{folder}/{release}", comment), self.full(req))
+            body = decode_optional(req, bodies.Abort)
+            aborted = lifecycle.abort(self.host, f"{folder}/{release}", body.abort_comment or "")
+        send_json(resp, release_out(aborted.id, full=self.full(req)))
 
 
 class TemplateCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        with answers():
-            page, per_page = schema.page_params(req)
-            query = listing.templates(req.get_param("title"), req.get_param("tag"))
-            found = listing.page_of(self.host, req.context.actor, TEMPLATE_VIEW, query, page, per_page)
-        resp.media = releases_json(found, full=self.full(req))
+        query = read_query(req, TemplatesQuery)
+        self.send_page(req, resp, TEMPLATE_VIEW, listing.templates(query.title, query.tag), query)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         with answers():
-            spec = schema.parse_plan(json_body(req))
+            spec = decode(req, bodies.Plan).spec()
             template = plans.create_plan(
                 self.host,
                 spec,
@@ -150,26 +141,27 @@ class TemplateCollection(Resource):
                 owner=req.context.actor.username,
                 may_reassign=self.full(req),
             )
-        resp.media = whole(template, self.full(req))
+        send_json(resp, release_out(template.id, full=self.full(req)))
 
 
 class TemplateItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
-            resp.media = whole(releases.find(f"{folder}/{template}", template=True), self.full(req))
+            found = releases.find(f"{folder}/{template}", template=True)
+        send_json(resp, release_out(found.id, full=self.full(req)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
-            body = json_body(req)
-            spec = schema.parse_plan(body)
+            raw = read_json(req, dict[str, Any])
+            spec = convert(raw, bodies.Plan).spec()
             updated = plans.update_template(
                 self.host,
                 f"{folder}/{template}",
                 spec,
-                replace_phases="phases" in body,
+                replace_phases="phases" in raw,
                 may_reassign=self.full(req),
             )
-        resp.media = whole(updated, self.full(req))
+        send_json(resp, release_out(updated.id, full=self.full(req)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         with answers():
@@ -189,7 +181,7 @@ class TemplateCreateRelease(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, folder: str, template: str) -> None:
         require_template_use(self.host, req.context.actor, f"{folder}/{template}")
         with answers():
-            request = schema.parse_from_template(json_body(req))
+            request = decode(req, bodies.ReleaseFromTemplate).spec()
             request.auto_start = request.auto_start or self.start
             if request.auto_start:
                 self.host.require(req.context.actor, START)
@@ -201,63 +193,62 @@ class TemplateCreateRelease(Resource):
                 may_reassign=self.full(req),
                 parent=req.get_header(chains.PARENT_HEADER),
             )
-        resp.media = whole(release, self.full(req))
+        send_json(resp, release_out(release.id, full=self.full(req)))
 
 
 class TaskItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
-            resp.media = task_json(releases.find_task(task_param(params)), full=self.full(req))
+            task = releases.find_task(task_param(params))
+        send_json(resp, task_out(task.__data__, full=self.full(req)))
 
 
 class TaskComplete(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
-            optional_body(req)
-            resp.media = task_json(
-                lifecycle.complete_task(self.host, task_param(params)), full=self.full(req)
-            )
+            decode_optional(req, bodies.NoBody)
+            task = lifecycle.complete_task(self.host, task_param(params))
+        send_json(resp, task_out(task.__data__, full=self.full(req)))
 
 
 class TaskRetry(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         with answers():
-            optional_body(req)
-            resp.media = task_json(lifecycle.retry_task(self.host, task_param(params)), full=self.full(req))
+            decode_optional(req, bodies.NoBody)
+            task = lifecycle.retry_task(self.host, task_param(params))
+        send_json(resp, task_out(task.__data__, full=self.full(req)))
 
 
 class TriggerCollection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query = triggers.Trigger.select().order_by(triggers.Trigger.created_at, triggers.Trigger.id)
-        template_id = req.get_param("templateId")
-        if template_id:
-            query = query.where(triggers.Trigger.template_id == template_id)
-        with answers():
-            page, per_page = schema.page_params(req)
-        resp.media = [triggers.trigger_json(t) for t in query.paginate(page + 1, per_page)]
+        query = read_query(req, TriggersQuery)
+        found = Trigger.select().order_by(Trigger.created_at, Trigger.id)
+        if query.template_id:
+            found = found.where(Trigger.template_id == query.template_id)
+        page = found.paginate(query.page + 1, query.results_per_page)
+        send_json(resp, [triggers.trigger_out(t) for t in page])
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         require_trigger_rights(self.host, req)
         with answers():
-            spec = triggers.parse(json_body(req))
+            spec = decode(req, bodies.Trigger).spec()
             require_template_use(self.host, req.context.actor, spec.template_id)
             trigger = triggers.create(self.host, spec, req.context.actor.username)
-        resp.status = falcon.HTTP_201
-        resp.media = triggers.trigger_json(trigger)
+        send_json(resp, triggers.trigger_out(trigger), 201)
 
 
 class TriggerItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():
-            resp.media = triggers.trigger_json(triggers.find(trigger_id))
+            send_json(resp, triggers.trigger_out(triggers.find(trigger_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         require_trigger_rights(self.host, req)
         with answers():
-            spec = triggers.parse(json_body(req))
+            spec = decode(req, bodies.Trigger).spec()
             require_template_use(self.host, req.context.actor, spec.template_id)
             updated = triggers.update(self.host, trigger_id, spec, req.context.actor.username)
-            resp.media = triggers.trigger_json(updated)
+        send_json(resp, triggers.trigger_out(updated))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():
@@ -269,11 +260,5 @@ class TriggerExecutions(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, trigger_id: str) -> None:
         with answers():
             triggers.find(trigger_id)
-            page, per_page = schema.page_params(req)
-        rows = (
-            TriggerExecution.select()
-            .where(TriggerExecution.trigger_id == trigger_id)
-            .order_by(TriggerExecution.id.desc())
-            .paginate(page + 1, per_page)
-        )
-        resp.media = [triggers.execution_json(r) for r in rows]
+        query = read_query(req, PagingQuery)
+        send_json(resp, triggers.executions(trigger_id, query.page, query.results_per_page))

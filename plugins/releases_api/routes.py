@@ -10,41 +10,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from host import AUTHENTICATED, PUBLIC, Host, Route
-from plugins.releases_api import examples as ex
+from host import AUTHENTICATED, PUBLIC, ErrorBody, Host, Operation, Route
+from plugins.releases_api import bodies as b
 from plugins.releases_api import permissions as p
 from plugins.releases_api import resources as r
+from plugins.releases_api.answers import ExecutionOut, ReleaseOut, TaskOut, TriggerOut
 from plugins.releases_api.ids import release_param, task_param
 from plugins.releases_api.openapi import OpenAPIDocument
+from plugins.releases_api.queries import ByTitleQuery, PagingQuery, TemplatesQuery, TriggersQuery
 
-PAGING = (
-    ("page", "page number, from 0 to 1000000, in ASCII digits"),
-    ("resultsPerPage", "1 to 100, default 100"),
-)
 TRIGGER_ALSO = f"{p.CREATE} and {p.START}"
 TEMPLATE_USE = f"{p.TEMPLATE_CREATE_RELEASE} (or {p.TEMPLATE_VIEW}) on the template"
+BAD = {400: ErrorBody}
+"""A query parameter or a body field is wrong: the message names it."""
+BODY = {400: ErrorBody, 413: ErrorBody}
+"""A body that is wrong, or larger than 1 MB."""
+MISSING = {404: ErrorBody}
+NO_BODY = "Takes no body (a JSON object, if one is sent, is ignored)."
+STATE = {409: ErrorBody}
+"""Not allowed in the object's current state (a COMPLETED release cannot start)."""
+FORBIDDEN = {403: ErrorBody}
+"""Beyond the route's permission: making a plan owned by someone else needs admin, and stored
+run-as credentials act only with their owner's inputs."""
 
 
-def op(
-    summary: str,
-    *,
-    request: Any = None,
-    response: Any = None,
-    status: int = 200,
-    query: tuple[tuple[str, str], ...] = (),
-    errors: tuple[int, ...] = (),
-    also: str | None = None,
-) -> dict[str, Any]:
-    """One method's documentation, read by `openapi.py` from `Route.extra["openapi"]`."""
-    return {
-        "summary": summary,
-        "request": request,
-        "response": response,
-        "status": status,
-        "query": list(query),
-        "errors": list(errors),
-        "also": also,
-    }
+CREATE_RESPONSES = {200: ReleaseOut, **BODY, **FORBIDDEN, 404: ErrorBody, **STATE, 429: ErrorBody}
+"""403: someone else's stored credentials with the caller's inputs; 409: a chain of releases too
+deep; 429: too many releases from one template a minute."""
+
+
+def op(summary: str, **fields: Any) -> dict[str, Any]:
+    """The document's entry of `/api/v1/openapi.json` itself, read by `openapi.py`."""
+    return {"summary": summary, **fields}
 
 
 def _release(params: dict) -> str:
@@ -69,21 +66,17 @@ def build_routes(host: Host) -> list[Route]:
             r.ReleaseCollection(host),
             {"GET": AUTHENTICATED, "POST": p.CREATE},
             description="Planned and active releases the caller may view; create a release directly.",
-            extra={
-                "openapi": {
-                    "GET": op(
-                        "List planned and active releases you may view (release#view)",
-                        response=[ex.RELEASE_OUT],
-                        query=PAGING,
-                        errors=(400,),
-                    ),
-                    "POST": op(
-                        "Create a PLANNED release with phases and tasks, without a template",
-                        request={**ex.TEMPLATE_IN, "title": "Hotfix 1.4.1"},
-                        response={**ex.RELEASE_OUT, "status": "PLANNED", "originTemplateId": None},
-                        errors=(400,),
-                    ),
-                }
+            operations={
+                "GET": Operation(
+                    summary=f"List planned and active releases you may view ({p.VIEW})",
+                    query=PagingQuery,
+                    responses={200: list[ReleaseOut], **BAD},
+                ),
+                "POST": Operation(
+                    summary="Create a PLANNED release with phases and tasks, without a template",
+                    body=b.Plan,
+                    responses={200: ReleaseOut, **BODY, **FORBIDDEN},
+                ),
             },
         ),
         Route(
@@ -91,15 +84,12 @@ def build_routes(host: Host) -> list[Route]:
             r.ReleasesByTitle(host),
             {"GET": AUTHENTICATED},
             description="Releases with exactly this title that the caller may view.",
-            extra={
-                "openapi": {
-                    "GET": op(
-                        "Find releases by exact title",
-                        response=[ex.RELEASE_OUT],
-                        query=(("releaseTitle", "the exact title (required)"), *PAGING),
-                        errors=(400,),
-                    )
-                }
+            operations={
+                "GET": Operation(
+                    summary="Find releases by exact title",
+                    query=ByTitleQuery,
+                    responses={200: list[ReleaseOut], **BAD},
+                )
             },
         ),
         Route(
@@ -107,17 +97,14 @@ def build_routes(host: Host) -> list[Route]:
             r.ReleaseSearch(host),
             {"POST": AUTHENTICATED},
             description="Search releases the caller may view by title, status flags, statuses and tags.",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Search releases: title (contains), statuses, flags planned/active/inProgress/"
-                        "failed/completed/aborted, tags, originTemplateId",
-                        request=ex.SEARCH_IN,
-                        response=[ex.RELEASE_OUT],
-                        query=PAGING,
-                        errors=(400,),
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Search releases: title (contains), statuses, flags planned/active/inProgress/"
+                    "paused/failing/failed/completed/aborted, tags, originTemplateId",
+                    body=b.ReleaseSearch,
+                    query=PagingQuery,
+                    responses={200: list[ReleaseOut], **BODY},
+                )
             },
         ),
         Route(
@@ -126,15 +113,12 @@ def build_routes(host: Host) -> list[Route]:
             {"GET": p.VIEW, "DELETE": p.EDIT},
             object_of=_release,
             description="One release by id (Applications/Release…).",
-            extra={
-                "openapi": {
-                    "GET": op("Get a release", response=ex.RELEASE_OUT, errors=(404,)),
-                    "DELETE": op(
-                        "Delete a release that is PLANNED, COMPLETED or ABORTED",
-                        status=204,
-                        errors=(404, 409),
-                    ),
-                }
+            operations={
+                "GET": Operation(summary="Get a release", responses={200: ReleaseOut, **MISSING}),
+                "DELETE": Operation(
+                    summary="Delete a release that is PLANNED, COMPLETED or ABORTED",
+                    responses={204: None, **MISSING, **STATE},
+                ),
             },
         ),
         Route(
@@ -143,8 +127,10 @@ def build_routes(host: Host) -> list[Route]:
             {"POST": p.START},
             object_of=_release,
             description="Start a PLANNED release.",
-            extra={
-                "openapi": {"POST": op("Start a PLANNED release", response=ex.RELEASE_OUT, errors=(404, 409))}
+            operations={
+                "POST": Operation(
+                    summary="Start a PLANNED release", responses={200: ReleaseOut, **MISSING, **STATE}
+                )
             },
         ),
         Route(
@@ -153,15 +139,12 @@ def build_routes(host: Host) -> list[Route]:
             {"POST": p.ABORT},
             object_of=_release,
             description="Abort a release that has not finished.",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Abort a release that is not COMPLETED or ABORTED",
-                        request=ex.ABORT_IN,
-                        response={**ex.RELEASE_OUT, "status": "ABORTED", "abortComment": "Superseded by 1.5"},
-                        errors=(400, 404, 409),
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Abort a release that is not COMPLETED or ABORTED",
+                    body=b.Abort,
+                    responses={200: ReleaseOut, **BODY, **MISSING, **STATE},
+                )
             },
         ),
         Route(
@@ -169,21 +152,17 @@ def build_routes(host: Host) -> list[Route]:
             r.TemplateCollection(host),
             {"GET": AUTHENTICATED, "POST": p.TEMPLATE_CREATE},
             description="Templates the caller may view; create a template.",
-            extra={
-                "openapi": {
-                    "GET": op(
-                        "List templates you may view (template#view)",
-                        response=[ex.TEMPLATE_OUT],
-                        query=(("title", "part of the title"), ("tag", "a tag"), *PAGING),
-                        errors=(400,),
-                    ),
-                    "POST": op(
-                        "Create a template with phases and tasks",
-                        request=ex.TEMPLATE_IN,
-                        response=ex.TEMPLATE_OUT,
-                        errors=(400,),
-                    ),
-                }
+            operations={
+                "GET": Operation(
+                    summary=f"List templates you may view ({p.TEMPLATE_VIEW})",
+                    query=TemplatesQuery,
+                    responses={200: list[ReleaseOut], **BAD},
+                ),
+                "POST": Operation(
+                    summary="Create a template with phases and tasks",
+                    body=b.Plan,
+                    responses={200: ReleaseOut, **BODY, **FORBIDDEN},
+                ),
             },
         ),
         Route(
@@ -192,19 +171,19 @@ def build_routes(host: Host) -> list[Route]:
             {"GET": p.TEMPLATE_VIEW, "PUT": p.TEMPLATE_EDIT, "DELETE": p.TEMPLATE_EDIT},
             object_of=_template,
             description="One template by id.",
-            extra={
-                "openapi": {
-                    "GET": op("Get a template", response=ex.TEMPLATE_OUT, errors=(404,)),
-                    "PUT": op(
-                        "Update a template (its phases are replaced when the body has `phases`; "
-                        "a masked scriptUserPassword keeps the stored one unless the automated "
-                        "tasks, variables or scriptUsername change)",
-                        request=ex.TEMPLATE_IN,
-                        response=ex.TEMPLATE_OUT,
-                        errors=(400, 404),
-                    ),
-                    "DELETE": op("Delete a template and its triggers", status=204, errors=(404,)),
-                }
+            operations={
+                "GET": Operation(summary="Get a template", responses={200: ReleaseOut, **MISSING}),
+                "PUT": Operation(
+                    summary="Update a template",
+                    description="Its phases are replaced when the body has `phases`; a masked "
+                    "scriptUserPassword keeps the stored one unless the automated tasks, variables or "
+                    "scriptUsername change.",
+                    body=b.Plan,
+                    responses={200: ReleaseOut, **BODY, **FORBIDDEN, **MISSING},
+                ),
+                "DELETE": Operation(
+                    summary="Delete a template and its triggers", responses={204: None, **MISSING}
+                ),
             },
         ),
         Route(
@@ -212,16 +191,13 @@ def build_routes(host: Host) -> list[Route]:
             r.TemplateCreateRelease(host, start=False),
             {"POST": p.CREATE},
             description="Create a release from a template (autoStart also needs release#start).",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Create a release from the template",
-                        request=ex.FROM_TEMPLATE_IN,
-                        response={**ex.RELEASE_OUT, "status": "PLANNED"},
-                        errors=(400, 404),
-                        also=f"{TEMPLATE_USE}; {p.START} when autoStart is true",
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Create a release from the template",
+                    body=b.ReleaseFromTemplate,
+                    responses=CREATE_RESPONSES,
+                    also=f"{TEMPLATE_USE}; {p.START} when autoStart is true",
+                )
             },
         ),
         Route(
@@ -229,16 +205,13 @@ def build_routes(host: Host) -> list[Route]:
             r.TemplateCreateRelease(host, start=True),
             {"POST": p.CREATE},
             description="Create a release from a template and start it (also needs release#start).",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Create a release from the template and start it",
-                        request={k: v for k, v in ex.FROM_TEMPLATE_IN.items() if k != "autoStart"},
-                        response=ex.RELEASE_OUT,
-                        errors=(400, 404),
-                        also=f"{TEMPLATE_USE}; {p.START}",
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Create a release from the template and start it",
+                    body=b.ReleaseFromTemplate,
+                    responses=CREATE_RESPONSES,
+                    also=f"{TEMPLATE_USE}; {p.START}",
+                )
             },
         ),
         Route(
@@ -247,7 +220,7 @@ def build_routes(host: Host) -> list[Route]:
             {"GET": p.VIEW},
             object_of=task_param,
             description="One task of a release.",
-            extra={"openapi": {"GET": op("Get a task", response=ex.TASK_OUT, errors=(404,))}},
+            operations={"GET": Operation(summary="Get a task", responses={200: TaskOut, **MISSING})},
         ),
         Route(
             task_item + "/complete",
@@ -255,14 +228,12 @@ def build_routes(host: Host) -> list[Route]:
             {"POST": p.EDIT_TASK},
             object_of=task_param,
             description="Complete a manual task in progress.",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Complete a manual (xlrelease.Task) task that is IN_PROGRESS",
-                        response={**ex.TASK_OUT, "type": "xlrelease.Task", "status": "COMPLETED"},
-                        errors=(404, 409),
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Complete a manual (xlrelease.Task) task that is IN_PROGRESS",
+                    description=NO_BODY,
+                    responses={200: TaskOut, **BODY, **MISSING, **STATE},
+                )
             },
         ),
         Route(
@@ -271,14 +242,12 @@ def build_routes(host: Host) -> list[Route]:
             {"POST": p.EDIT_TASK},
             object_of=task_param,
             description="Run a failed task again; its release is IN_PROGRESS again.",
-            extra={
-                "openapi": {
-                    "POST": op(
-                        "Retry a FAILED task",
-                        response={**ex.TASK_OUT, "status": "QUEUED", "endDate": None},
-                        errors=(404, 409),
-                    )
-                }
+            operations={
+                "POST": Operation(
+                    summary="Retry a FAILED task",
+                    description=NO_BODY,
+                    responses={200: TaskOut, **BODY, **MISSING, **STATE},
+                )
             },
         ),
         Route(
@@ -286,23 +255,16 @@ def build_routes(host: Host) -> list[Route]:
             r.TriggerCollection(host),
             {"GET": p.TEMPLATE_VIEW, "POST": p.TEMPLATE_EDIT},
             description="Webhook triggers that start releases from templates.",
-            extra={
-                "openapi": {
-                    "GET": op(
-                        "List triggers",
-                        response=[ex.TRIGGER_OUT],
-                        query=(("templateId", "only this template's triggers"), *PAGING),
-                        errors=(400,),
-                    ),
-                    "POST": op(
-                        "Create a trigger (it creates and starts releases as you)",
-                        request=ex.TRIGGER_IN,
-                        response=ex.TRIGGER_OUT,
-                        status=201,
-                        errors=(400,),
-                        also=TRIGGER_ALSO,
-                    ),
-                }
+            operations={
+                "GET": Operation(
+                    summary="List triggers", query=TriggersQuery, responses={200: list[TriggerOut], **BAD}
+                ),
+                "POST": Operation(
+                    summary="Create a trigger (it creates and starts releases as you)",
+                    body=b.Trigger,
+                    responses={201: TriggerOut, **BODY, **FORBIDDEN, **MISSING},
+                    also=TRIGGER_ALSO,
+                ),
             },
         ),
         Route(
@@ -311,19 +273,19 @@ def build_routes(host: Host) -> list[Route]:
             {"GET": p.TEMPLATE_VIEW, "PUT": p.TEMPLATE_EDIT, "DELETE": p.TEMPLATE_EDIT},
             object_of=_trigger,
             description="One trigger.",
-            extra={
-                "openapi": {
-                    "GET": op("Get a trigger", response=ex.TRIGGER_OUT, errors=(404,)),
-                    "PUT": op(
-                        "Replace a trigger (a masked scriptUserPassword keeps the stored one unless "
-                        "templateId, the endpoint, variables or scriptUsername change)",
-                        request=ex.TRIGGER_IN,
-                        response=ex.TRIGGER_OUT,
-                        errors=(400, 404),
-                        also=TRIGGER_ALSO,
-                    ),
-                    "DELETE": op("Delete a trigger and its execution log", status=204, errors=(404,)),
-                }
+            operations={
+                "GET": Operation(summary="Get a trigger", responses={200: TriggerOut, **MISSING}),
+                "PUT": Operation(
+                    summary="Replace a trigger",
+                    description="A masked scriptUserPassword keeps the stored one unless templateId, "
+                    "the endpoint, variables or scriptUsername change.",
+                    body=b.Trigger,
+                    responses={200: TriggerOut, **BODY, **FORBIDDEN, **MISSING},
+                    also=TRIGGER_ALSO,
+                ),
+                "DELETE": Operation(
+                    summary="Delete a trigger and its execution log", responses={204: None, **MISSING}
+                ),
             },
         ),
         Route(
@@ -332,15 +294,12 @@ def build_routes(host: Host) -> list[Route]:
             {"GET": p.TEMPLATE_VIEW},
             object_of=_trigger,
             description="What a trigger did with each request it received, newest first.",
-            extra={
-                "openapi": {
-                    "GET": op(
-                        "A trigger's execution log",
-                        response=[ex.EXECUTION_OUT],
-                        query=PAGING,
-                        errors=(400, 404),
-                    )
-                }
+            operations={
+                "GET": Operation(
+                    summary="A trigger's execution log",
+                    query=PagingQuery,
+                    responses={200: list[ExecutionOut], **BAD, **MISSING},
+                )
             },
         ),
         Route(

@@ -18,17 +18,17 @@ import logging
 import operator
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
 from host import Host, actor_for, find_user, iso, to_db, write_transaction
-from plugins.releases_api import plans, schema
+from plugins.releases_api import plans
+from plugins.releases_api.answers import ExecutionOut, TriggerOut
 from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import new_trigger_id
 from plugins.releases_api.models import Release, Trigger, TriggerExecution
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_CREATE_RELEASE, TEMPLATE_VIEW
-from plugins.releases_api.schema import KEEP, FromTemplate, Keep
+from plugins.releases_api.specs import KEEP, FromTemplate, Keep, TriggerSpec
 from plugins.releases_api.variables import PLACEHOLDER
 from plugins.releases_api.vocabulary import MASK, TEMPLATE
 
@@ -38,83 +38,60 @@ PATH = re.compile(r"^(payload|query|headers)(\.[^\s]+)?$")
 STARTED, SKIPPED, FAILED, DISABLED = "started", "skipped", "failed", "disabled"
 
 
-@dataclass
-class TriggerSpec:
-    title: str
-    template_id: str
-    release_title: str
-    enabled: bool = True
-    endpoint_path: str | None = None
-    endpoint_id: str | None = None
-    filter: dict[str, Any] = field(default_factory=dict)
-    variables: dict[str, Any] = field(default_factory=dict)
-    script_username: str | None | Keep = KEEP
-    script_password: str | None | Keep = KEEP
-
-
-def parse(body: Mapping[str, Any]) -> TriggerSpec:
-    endpoint_path = schema.optional_string(body, "endpointPath", max_length=schema.MAX_ID) or None
-    endpoint_id = body.get("endpointId")
-    if endpoint_id is not None and (isinstance(endpoint_id, bool) or not isinstance(endpoint_id, str | int)):
-        raise Invalid("endpointId must be a string.")
-    endpoint_id = str(endpoint_id) if endpoint_id not in (None, "") else None
-    if endpoint_id is not None and len(endpoint_id) > schema.MAX_ID:
-        raise Invalid(f"endpointId must be at most {schema.MAX_ID} characters.")
-    if not endpoint_path and not endpoint_id:
-        raise Invalid(
-            "endpointPath (or endpointId) is required: the webhook endpoint this trigger listens to."
-        )
-    filters = schema.json_object(body, "filter")
-    for key in filters:
-        if not key.strip():
-            raise Invalid("filter keys must be paths such as repository.name.")
-    variables = schema.json_object(body, "variables")
-    return TriggerSpec(
-        title=schema.string(body, "title", required=True, allow_empty=False, max_length=255),
-        template_id=schema.string(
-            body, "templateId", required=True, allow_empty=False, max_length=schema.MAX_ID
-        ),
-        release_title=schema.string(body, "releaseTitle", required=True, allow_empty=False),
-        enabled=schema.boolean(body, "enabled", default=True),
-        endpoint_path=endpoint_path.strip("/") if endpoint_path else None,
-        endpoint_id=endpoint_id,
-        filter=filters,
-        variables=variables,
-        script_username=schema.run_as_username(body),
-        script_password=schema.secret(body, "scriptUserPassword"),
+def trigger_out(trigger: Trigger) -> TriggerOut:
+    return TriggerOut(
+        id=trigger.id,
+        title=trigger.title,
+        enabled=bool(trigger.enabled),
+        endpoint_path=trigger.endpoint_path,
+        endpoint_id=trigger.endpoint_id,
+        template_id=trigger.template_id,
+        filter=trigger.filter or {},
+        release_title=trigger.release_title,
+        variables=trigger.variables or {},
+        script_username=trigger.script_username,
+        script_user_password=MASK if trigger.script_password else None,
+        owner=trigger.owner,
+        created_date=iso(trigger.created_at),
+        updated_date=iso(trigger.updated_at),
     )
 
 
-def trigger_json(trigger: Trigger) -> dict[str, Any]:
-    return {
-        "id": trigger.id,
-        "type": "xlrelease.WebhookTrigger",
-        "title": trigger.title,
-        "enabled": bool(trigger.enabled),
-        "endpointPath": trigger.endpoint_path,
-        "endpointId": trigger.endpoint_id,
-        "templateId": trigger.template_id,
-        "filter": trigger.filter or {},
-        "releaseTitle": trigger.release_title,
-        "variables": trigger.variables or {},
-        "scriptUsername": trigger.script_username,
-        "scriptUserPassword": MASK if trigger.script_password else None,
-        "owner": trigger.owner,
-        "createdDate": iso(trigger.created_at),
-        "updatedDate": iso(trigger.updated_at),
-    }
+def execution_out(row: tuple[Any, ...]) -> ExecutionOut:
+    """From a row of `EXECUTION_COLUMNS`."""
+    trigger_id, request_id, endpoint_path, status, release_id, reason, at = row
+    return ExecutionOut(
+        trigger_id=trigger_id,
+        request_id=request_id,
+        endpoint_path=endpoint_path,
+        status=status,
+        release_id=release_id,
+        reason=reason,
+        date=iso(at),
+    )
 
 
-def execution_json(row: TriggerExecution) -> dict[str, Any]:
-    return {
-        "triggerId": row.trigger_id,
-        "requestId": row.request_id,
-        "endpointPath": row.endpoint_path,
-        "status": row.status,
-        "releaseId": row.release_id,
-        "reason": row.reason,
-        "date": iso(row.at),
-    }
+EXECUTION_COLUMNS = (
+    TriggerExecution.trigger_id,
+    TriggerExecution.request_id,
+    TriggerExecution.endpoint_path,
+    TriggerExecution.status,
+    TriggerExecution.release_id,
+    TriggerExecution.reason,
+    TriggerExecution.at,
+)
+
+
+def executions(trigger_id: str, page: int, per_page: int) -> list[ExecutionOut]:
+    """A trigger's execution log, newest first, one page of it."""
+    rows: Any = (
+        TriggerExecution.select(*EXECUTION_COLUMNS)
+        .where(TriggerExecution.trigger_id == trigger_id)
+        .order_by(TriggerExecution.id.desc())
+        .paginate(page + 1, per_page)
+        .tuples()
+    )
+    return [execution_out(row) for row in rows]
 
 
 def find(trigger_id: str) -> Trigger:
@@ -127,7 +104,7 @@ def find(trigger_id: str) -> Trigger:
 def _check_template(template_id: str) -> None:
     template = Release.get_or_none(Release.id == template_id)
     if template is None or template.status != TEMPLATE:
-        raise Invalid(f"templateId: template {template_id} not found.")
+        raise NotFound(f"templateId: template {template_id} not found.")
 
 
 def _retargeted(trigger: Trigger, spec: TriggerSpec) -> bool:
@@ -360,6 +337,7 @@ def on_webhook(host: Host, payload: Mapping[str, Any]) -> list[dict[str, Any]] |
                 trigger_id=trigger.id,
                 request_id=request_id,
                 endpoint_path=path,
+                endpoint_id=endpoint_id,
                 status=status,
                 release_id=release_id,
                 reason=reason,

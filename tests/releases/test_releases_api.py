@@ -171,7 +171,13 @@ def test_pagination_walks_planned_and_active_releases_once_each(harness, admin):
     ("method", "path", "body", "params", "message"),
     [
         ("POST", "/api/v1/templates", {"phases": []}, None, "title is required."),
-        ("POST", "/api/v1/templates", {"title": "t", "phases": {}}, None, "phases must be a list."),
+        (
+            "POST",
+            "/api/v1/templates",
+            {"title": "t", "phases": {}},
+            None,
+            "phases: expected `array | null`, got `object`.",
+        ),
         (
             "POST",
             "/api/v1/templates",
@@ -187,7 +193,7 @@ def test_pagination_walks_planned_and_active_releases_once_each(harness, admin):
             "/api/v1/templates",
             {"title": "t", "phases": [{"title": "p", "tasks": [{"type": "xlrelease.Nope", "title": "w"}]}]},
             None,
-            "phases[0].tasks[0].type must be one of",
+            "phases[0].tasks[0].type: invalid value 'xlrelease.Nope' (a task's type is one of",
         ),
         (
             "POST",
@@ -199,9 +205,21 @@ def test_pagination_walks_planned_and_active_releases_once_each(harness, admin):
             None,
             "phases[0].tasks[0].expectedStatusCodes",
         ),
-        ("POST", "/api/v1/templates", {"title": "t", "variables": 3}, None, "variables must be"),
+        (
+            "POST",
+            "/api/v1/templates",
+            {"title": "t", "variables": 3},
+            None,
+            "variables: expected `object | array | null`",
+        ),
         ("POST", "/api/v1/templates", {"title": "t", "scriptUserPassword": 5}, None, "scriptUserPassword"),
-        ("POST", "/api/v1/releases/search", {"statuses": ["DONE"]}, None, "statuses: DONE"),
+        (
+            "POST",
+            "/api/v1/releases/search",
+            {"statuses": ["DONE"]},
+            None,
+            "statuses[0]: invalid enum value 'DONE'",
+        ),
         (
             "GET",
             "/api/v1/releases",
@@ -211,7 +229,7 @@ def test_pagination_walks_planned_and_active_releases_once_each(harness, admin):
         ),
         ("GET", "/api/v1/releases", None, {"page": "x"}, "page must be a whole number from 0 to"),
         ("GET", "/api/v1/releases/byTitle", None, None, "releaseTitle is required."),
-        ("POST", "/api/v1/triggers", {"title": "t"}, None, "endpointPath"),
+        ("POST", "/api/v1/triggers", {"title": "t"}, None, "templateId is required."),
     ],
 )
 def test_bad_input_is_400_naming_the_field(harness, admin, method, path, body, params, message):
@@ -225,7 +243,9 @@ def test_bad_template_create_body_is_400(harness, admin):
     path = f"/api/v1/templates/{template['id']}/create"
     assert harness.call("POST", path, as_user=admin, json={}).json["message"] == "releaseTitle is required."
     bad = harness.call("POST", path, as_user=admin, json={"releaseTitle": "x", "variables": []})
-    assert bad.status_code == 400 and bad.json["message"].startswith("variables must be an object")
+    assert bad.status_code == 400 and bad.json["message"].startswith(
+        "variables: expected `object | null`, got `array`"
+    )
     not_json = harness.call(
         "POST", path, as_user=admin, body="{", headers={"Content-Type": "application/json"}
     )

@@ -56,14 +56,14 @@ def test_openapi_lists_every_api_route_of_every_loaded_plugin_and_nothing_else(m
                 assert params == set(PARAM.findall(template))
 
 
-def test_openapi_carries_examples_and_errors_for_the_releases_api(make_host):
+def test_openapi_carries_the_declared_operations_of_the_releases_api(make_host):
     harness = make_host(plugins=["releases_api"])
     paths = harness.call("GET", "/api/v1/openapi.json").json["paths"]
     start = paths["/api/v1/templates/{folder}/{template}/start"]["post"]
     assert start["x-required-permission"] == "release#create"
     assert "release#start" in start["description"]
-    assert "releaseTitle" in start["requestBody"]["content"]["application/json"]["example"]
-    assert {"200", "400", "401", "403", "404"} <= set(start["responses"])
+    assert "requestBody" in start
+    assert {"200", "400", "401", "403", "404", "409", "413", "429"} <= set(start["responses"])
     assert set(paths["/api/v1/releases/{folder}/{release}"]["delete"]["responses"]) >= {"204", "409"}
 
 

@@ -90,9 +90,9 @@ def test_trigger_api_masks_the_password_and_validates(harness, admin):
     unknown = harness.call(
         "POST", "/api/v1/triggers", as_user=admin, json={**trigger, "templateId": "Applications/Release0"}
     )
-    assert unknown.status_code == 400 and unknown.json["message"].startswith("templateId:")
+    assert unknown.status_code == 404 and unknown.json["message"].startswith("templateId:")
     no_title = harness.call("POST", "/api/v1/triggers", as_user=admin, json={**trigger, "releaseTitle": None})
-    assert no_title.json["message"] == "releaseTitle is required."
+    assert no_title.json["message"] == "releaseTitle: expected `str`, got `null`."
     viewer = harness.user("viewer", ["template#view"])
     assert harness.call("GET", "/api/v1/triggers", as_user=viewer).status_code == 200
     refused = harness.call("DELETE", f"/api/v1/triggers/{trigger['id']}", as_user=viewer)

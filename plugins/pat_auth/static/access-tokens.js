@@ -1,5 +1,6 @@
-// The Access tokens page: list, generate and delete through the JSON API.
-// The new token's secret lives only in this page's memory and its read-only field.
+// The Access tokens page: list, generate, rotate and delete through the JSON API.
+// A new token's secret lives only in this page's memory and its read-only field.
+// `?rotate=<id>` (the link of an expiry reminder) opens the Rotate dialog for that token.
 "use strict";
 
 (() => {
@@ -11,7 +12,10 @@
   const wrap = $("tokens-wrap");
   const tbody = document.querySelector("#tokens-table tbody");
   const dialog = $("delete-dialog");
+  const rotateDialog = $("rotate-dialog");
   let pendingDelete = null;
+  let pendingRotate = null;
+  let rotateRequested = new URLSearchParams(window.location.search).get("rotate");
 
   // ----- the table -----
 
@@ -58,6 +62,11 @@
     tr.dataset.id = String(token.id);
     const name = el("span", "token-name", token.tokenNote);
     const expired = token.status === "expired" ? el("span", "badge badge-expired", "Expired") : null;
+    const replaced = token.replacedAt ? el("span", "badge badge-replaced", "Replaced") : null;
+    const replacedNote = token.replacedAt ? el("span", "muted replaced-note") : null;
+    if (replacedNote) {
+      replacedNote.append("replaced on ", timeEl(token.replacedAt), ", valid until ", timeEl(token.expiresAt));
+    }
     const lastUsed = token.lastUsedAt
       ? [timeEl(token.lastUsedAt), el("span", "muted ip", token.lastUsedIp ? `from ${token.lastUsedIp}` : "")]
       : [el("span", "muted", "Never")];
@@ -67,15 +76,22 @@
     del.type = "button";
     del.setAttribute("aria-label", `Delete token ${token.tokenNote}`);
     del.addEventListener("click", () => askDelete(token));
-    tr.append(
-      cell("Name", name, expired),
+    const actions = [del];
+    if (rotateDialog && !token.replacedAt && token.status !== "expired") {
+      const rot = el("button", "button quiet rotate", "Rotate");
+      rot.type = "button";
+      rot.setAttribute("aria-label", `Rotate token ${token.tokenNote}`);
+      rot.addEventListener("click", () => askRotate(token));
+      actions.unshift(rot);
+    }    tr.append(
+      cell("Name", name, expired, replaced, replacedNote),
       cell("Token", el("code", "hint-code", token.hint)),
       cell("Created", timeEl(token.createdAt)),
       cell("Last used", ...lastUsed),
       cell("Expires", token.expiresAt ? timeEl(token.expiresAt, "expires") : el("span", "expires", "Never")),
       cell("Expires in", remaining),
       permissionsCell(token),
-      cell("Actions", del),
+      cell("Actions", ...actions),
     );
     return tr;
   }
@@ -95,6 +111,12 @@
       return;
     }
     show(result.data);
+    if (rotateRequested && rotateDialog) {
+      const wanted = result.data.find((token) => String(token.id) === rotateRequested);
+      rotateRequested = null;
+      if (wanted && !wanted.replacedAt && wanted.status !== "expired") askRotate(wanted);
+      else status.textContent = "That token can no longer be rotated: it was replaced, has expired or was deleted.";
+    }
   }
 
   // "Expires in" counts down live; it is the same whatever the time zone.
@@ -135,6 +157,40 @@
     const left = tbody.children.length;
     wrap.hidden = left === 0;
     status.textContent = `Token "${token.tokenNote}" deleted.`;
+  }
+
+  // ----- rotate -----
+
+  function askRotate(token) {
+    pendingRotate = token;
+    $("rotate-name").textContent = `"${token.tokenNote}"`;
+    $("rotate-error").hidden = true;
+    rotateDialog.showModal();
+    $("rotate-overlap").focus();
+  }
+
+  async function confirmRotate(event) {
+    event.preventDefault();
+    if (!pendingRotate) return;
+    const token = pendingRotate;
+    const body = { overlap: $("rotate-overlap").value };
+    if ($("rotate-expiration").value) body.expiration = $("rotate-expiration").value;
+    const button = $("rotate-confirm");
+    button.disabled = true;
+    const result = await api("POST", `${API}/${encodeURIComponent(token.id)}/rotate`, body);
+    button.disabled = false;
+    if (result.status !== 201) {
+      const error = $("rotate-error");
+      error.textContent = (result.data && result.data.message) || `The token could not be rotated (${result.status}).`;
+      error.hidden = false;
+      return;
+    }
+    pendingRotate = null;
+    rotateDialog.close("rotated");
+    panel.hidden = false;
+    openButton.setAttribute("aria-expanded", "true");
+    showSecret(result.data);
+    load();
   }
 
   // ----- generate -----
@@ -276,6 +332,12 @@
     window.setInterval(updatePreview, 30000);
   }
   $("delete-confirm").addEventListener("click", confirmDelete);
+  if (rotateDialog) {
+    $("rotate-confirm").addEventListener("click", confirmRotate);
+    rotateDialog.addEventListener("close", () => {
+      pendingRotate = null;
+    });
+  }
   dialog.addEventListener("close", () => {
     pendingDelete = null;
   });
