@@ -24,7 +24,7 @@ from host.routes import AUTHENTICATED, PUBLIC, Operation, Route
 from host.secret_names import secret_name
 from host.sessions import csrf_token, end_session, start_session
 from host.settings import PluginSettings
-from host.typed_bodies import ErrorBody, read_json, send_json
+from host.typed_bodies import ErrorBody, read_json, read_query, send_json
 from host.usernames import UsernameError, check_username, username_key
 from host.users import (
     INVALID_LOGIN,
@@ -92,6 +92,7 @@ __all__ = [
     "json_body",
     "read_body",
     "read_json",
+    "read_query",
     "send_json",
     "render_page",
     "permissions_column",

@@ -19,7 +19,7 @@ from host.arguments import number_argument
 from host.config import load_config
 from host.errors import StartupError
 from host.plugins import describe
-from host.routes import AUTHENTICATED, PUBLIC
+from host.routes import access_label
 
 ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
 
@@ -120,8 +120,7 @@ def cmd_routes(host: Host, args: argparse.Namespace) -> int:
     rows = []
     for template, (plugin, route) in sorted(host.routes.items()):
         for method, access in route.access.items():
-            label = {PUBLIC: "PUBLIC", AUTHENTICATED: "AUTHENTICATED"}.get(access, access)
-            rows.append((template, method, label, plugin))
+            rows.append((template, method, access_label(access), plugin))
     width = max((len(r[0]) for r in rows), default=10)
     for template, method, access, plugin in rows:
         print(f"{method:<7}{template:<{width + 2}}{access:<28}{plugin}")

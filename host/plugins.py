@@ -23,6 +23,7 @@ BUILTIN_PLUGINS = (
     "host.builtin.security",
     "host.builtin.jobs",
     "host.builtin.profile",
+    "host.builtin.api_document",
 )
 
 

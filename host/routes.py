@@ -27,9 +27,11 @@ class Operation:
 
     `body` and the values of `responses` are msgspec types (a `Struct`, `list[Struct]`, ...) or
     None for no body; `responses` maps every status the method can answer on success or refusal
-    (the host adds 401/403/415/429 where the access and the body imply them). `query` is a Struct
-    whose fields are the query parameters. `also` names a permission checked in the responder
-    beyond the route's own.
+    (the host adds 401/403/415/429 where the access and the body imply them; a body of `Any` is
+    read raw, so no 415). `query` is a Struct whose fields are the query parameters (read them
+    with `read_query`). `also` names a permission checked in the responder beyond the route's
+    own. `security` names the security schemes the responder checks itself (a PUBLIC route
+    whose resource authenticates on its own, such as a webhook receiver); None: the host's.
     """
 
     summary: str = ""
@@ -38,6 +40,13 @@ class Operation:
     query: Any = None
     also: str = ""
     description: str = ""
+    security: tuple[str, ...] | None = None
+
+
+def access_label(access: str) -> str:
+    """How `release-host routes` and the API document name an access: PUBLIC, AUTHENTICATED or
+    the permission."""
+    return {PUBLIC: "PUBLIC", AUTHENTICATED: "AUTHENTICATED"}.get(access, access)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import falcon
 import peewee
@@ -153,7 +154,7 @@ def actor_with_permissions(actor: Actor, column: str | None) -> Actor:
 def create_user(
     username: str,
     *,
-    now,
+    now: datetime,
     password: str | None = None,
     rounds: int = 12,
     source: str = INTERNAL,
@@ -226,7 +227,7 @@ def roles_of(user: User) -> list[str]:
     return [r.name for r in Role.select().join(UserRole).where(UserRole.user == user).order_by(Role.name)]
 
 
-def actor_for(user: User, via: str, **extra) -> Actor:
+def actor_for(user: User, via: str, **extra: Any) -> Actor:
     return Actor(
         user_id=user.id,
         username=user.username,

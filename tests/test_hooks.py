@@ -366,9 +366,10 @@ def test_hook_navigation_links_collected_and_ordered(make_host):
         NavLink("Profile", "/profile", order=5),  # the host's own
         NavLink("Archive", "/hooks/archive", order=50),
         NavLink("Bookmarks", "/hooks/bookmarks", order=50),
+        NavLink("API reference", "/api/docs", order=90),  # the host's own
         NavLink("Help", "/hooks/help", order=900),
     ]
-    assert [link.label for link in for_alice] == ["Profile", "Archive", "Bookmarks", "Help"]
+    assert [link.label for link in for_alice] == ["Profile", "Archive", "Bookmarks", "API reference", "Help"]
 
     page = harness.call("GET", "/", as_user=root)
     assert page.status_code == 200, page.text

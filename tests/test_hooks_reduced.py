@@ -28,7 +28,7 @@ def exercised(make_host):
     assert host.credential_info("reduced-1") == {"id": "reduced-1", "issuer": "reduced"}
     with harness.db():
         actor = actor_for(find_user(root.username), via="password")
-        assert [link.label for link in host.navigation(actor)] == ["Reduced"]
+        assert [link.label for link in host.navigation(actor)] == ["API reference", "Reduced"]
         assert host.emit("reduced.ping", {}) == [{"seen": "reduced.ping"}]
         assert "reduced_notes" in host.database.get_tables()
     parser = argparse.ArgumentParser()

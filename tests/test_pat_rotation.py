@@ -86,10 +86,10 @@ def test_overlap_zero_refuses_the_old_secret_at_once_and_expiration_may_be_chose
     [
         ({"overlap": "8d"}, "at most 7d"),
         ({"overlap": "1w"}, "overlap must be"),
-        ({"overlap": 3}, "Expected `str | null`"),
+        ({"overlap": 3}, "overlap: expected a string or null, got a whole number."),
         ({"overlap": "-1h"}, "overlap must be"),
         ({"expiration": "2d"}, "expiration must be one of"),
-        ({"overlapp": "1d"}, "unknown field `overlapp`"),
+        ({"overlapp": "1d"}, "Unknown field overlapp."),
     ],
 )
 def test_a_bad_rotation_body_is_a_clear_400_and_changes_nothing(harness, body, fragment):

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import falcon
+import msgspec
 import peewee
 
 from host.hookimpl import hookimpl
-from host.routes import PUBLIC, Route
+from host.routes import PUBLIC, Operation, Route
+from host.typed_bodies import send_json
 
 log = logging.getLogger("release_host")
+
+
+class HealthOut(msgspec.Struct):
+    """Whether the server can answer: `degraded` (503) while its database does not."""
+
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
 
 
 class Health:
@@ -20,14 +30,22 @@ class Health:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
             self.host.database.execute_sql("SELECT 1").fetchone()
-            database = "ok"
+            database: Literal["ok", "unreachable"] = "ok"
         except peewee.PeeweeException as exc:
             log.warning("health check: database unreachable: %s", type(exc).__name__)
             database = "unreachable"
-        resp.status = falcon.HTTP_200 if database == "ok" else falcon.HTTP_503
-        resp.media = {"status": "ok" if database == "ok" else "degraded", "database": database}
+        healthy = database == "ok"
+        send_json(resp, HealthOut("ok" if healthy else "degraded", database), 200 if healthy else 503)
 
 
 @hookimpl
 def register_routes(host):
-    return [Route("/api/v1/health", Health(host), {"GET": PUBLIC})]
+    answers = {200: HealthOut, 503: HealthOut}
+    return [
+        Route(
+            "/api/v1/health",
+            Health(host),
+            {"GET": PUBLIC},
+            operations={"GET": Operation("Whether the server and its database answer", responses=answers)},
+        )
+    ]

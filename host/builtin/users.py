@@ -6,8 +6,10 @@ import argparse
 import getpass
 import os
 import sys
+from typing import Annotated
 
 import falcon
+import msgspec
 import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
@@ -20,7 +22,8 @@ from host.hookimpl import hookimpl
 from host.migrations import Migration
 from host.passwords import PasswordError, check_password
 from host.permissions import ADMIN, PRODUCT_PERMISSIONS
-from host.routes import AUTHENTICATED, Route
+from host.routes import AUTHENTICATED, Operation, Route
+from host.typed_bodies import send_json
 from host.users import INVALID_LOGIN, verify_login
 
 
@@ -85,12 +88,34 @@ def permission_allowed(host, actor: Actor, permission, resource):
     return None
 
 
+class CredentialOut(msgspec.Struct, rename="camel"):
+    """The token a request authenticated with, as its issuing plugin describes it."""
+
+    id: str
+    kind: str | None
+    name: str | None
+    expires_at: str | None
+    permissions: Annotated[list[str] | None, msgspec.Meta(description="The token's scope; null: all.")]
+
+
+class ProfileOut(msgspec.Struct, rename="camel"):
+    """The caller as the server sees them: what this credential may do, not what its owner may."""
+
+    username: str
+    full_name: str
+    source: str
+    authenticated_by: str
+    admin: bool
+    permissions: list[str]
+    credential: CredentialOut | None
+
+
 class GlobalPermissions:
     def __init__(self, host) -> None:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = [p.name for p in self.host.permissions.values() if p.is_global]
+        send_json(resp, [p.name for p in self.host.permissions.values() if p.is_global])
 
 
 class Profile:
@@ -104,34 +129,47 @@ class Profile:
         `admin` even when its owner is; `credential` names the token (None for a password)."""
         actor = req.context.actor
         effective = [p for p in self.host.permissions if self.host.allowed(actor, p)]
-        resp.media = {
-            "username": actor.username,
-            "fullName": actor.display_name,
-            "source": actor.source,
-            "authenticatedBy": actor.via,
-            "admin": self.host.allowed(actor, ADMIN),
-            "permissions": sorted(effective),
-            "credential": self._credential(actor),
-        }
+        profile = ProfileOut(
+            username=actor.username,
+            full_name=actor.display_name,
+            source=actor.source,
+            authenticated_by=actor.via,
+            admin=self.host.allowed(actor, ADMIN),
+            permissions=sorted(effective),
+            credential=self._credential(actor),
+        )
+        send_json(resp, profile)
 
-    def _credential(self, actor: Actor) -> dict | None:
+    def _credential(self, actor: Actor) -> CredentialOut | None:
         if actor.credential_id is None:
             return None
         info = self.host.pm.hook.credential_info(host=self.host, credential_id=actor.credential_id) or {}
-        return {
-            "id": actor.credential_id,
-            "kind": info.get("kind"),
-            "name": info.get("name"),
-            "expiresAt": info.get("expiresAt"),
-            "permissions": None if actor.scope is None else sorted(actor.scope),
-        }
+        return CredentialOut(
+            id=actor.credential_id,
+            kind=info.get("kind"),
+            name=info.get("name"),
+            expires_at=info.get("expiresAt"),
+            permissions=None if actor.scope is None else sorted(actor.scope),
+        )
 
 
 @hookimpl
 def register_routes(host):
     return [
-        Route("/api/v1/global-permissions", GlobalPermissions(host), {"GET": AUTHENTICATED}),
-        Route("/api/v1/profile", Profile(host), {"GET": AUTHENTICATED}),
+        Route(
+            "/api/v1/global-permissions",
+            GlobalPermissions(host),
+            {"GET": AUTHENTICATED},
+            operations={"GET": Operation("The global permission names", responses={200: list[str]})},
+        ),
+        Route(
+            "/api/v1/profile",
+            Profile(host),
+            {"GET": AUTHENTICATED},
+            operations={
+                "GET": Operation("Who I am and what this credential may do", responses={200: ProfileOut})
+            },
+        ),
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from host import Actor, Host, database, iso, to_db
+from plugins.pat_auth.bodies import AuditRecordOut
 from plugins.pat_auth.models import PatAuditRecord
 
 log = logging.getLogger("release_host.pat_auth")
@@ -179,21 +180,21 @@ def recent(limit: int, username: str | None = None, offset: int = 0) -> list[Pat
     )
 
 
-def record_json(row: PatAuditRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": iso(row.at),
-        "action": row.action,
-        "reason": row.reason,
-        "detail": row.detail,
-        "tokenId": row.token_id,
-        "hint": row.hint,
-        "userId": row.user_id,
-        "username": row.username,
-        "by": row.actor,
-        "ip": row.ip,
-        "userAgent": row.user_agent,
-        "count": row.count,
-        "lastAt": iso(row.last_at or row.at),
-        "samples": row.samples.split(",") if row.samples else [],
-    }
+def record_json(row: PatAuditRecord) -> AuditRecordOut:
+    return AuditRecordOut(
+        id=row.id,
+        at=iso(row.at) or "",
+        action=row.action,  # type: ignore[arg-type]  # one of the Literal's, as `record` writes it
+        reason=row.reason,
+        detail=row.detail,
+        token_id=row.token_id,
+        hint=row.hint,
+        user_id=row.user_id,
+        username=row.username,
+        by=row.actor,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        count=row.count,
+        last_at=iso(row.last_at or row.at) or "",
+        samples=row.samples.split(",") if row.samples else [],
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import msgspec
+
 from host import Host, User, actor_for, find_user, iso, number_argument
 from plugins.pat_auth import audit, reminders, rotation, store
 from plugins.pat_auth.models import PersonalAccessToken
@@ -51,7 +53,7 @@ def cmd_list(host: Host, args: argparse.Namespace) -> int:
         raise _fail(exc.message) from None
     now = host.now()
     for token in found:
-        row = store.token_json(token, now, with_username=True)
+        row = msgspec.to_builtins(store.token_json(token, now, with_username=True))
         scope = ",".join(row["globalPermissions"]) or "all"
         print(
             "\t".join(
@@ -119,7 +121,7 @@ def cmd_remind(host: Host, args: argparse.Namespace) -> int:
 
 def cmd_audit(host: Host, args: argparse.Namespace) -> int:
     for row in audit.recent(args.limit, username=args.user):
-        found = audit.record_json(row)
+        found = msgspec.to_builtins(audit.record_json(row))
         print(
             "\t".join(
                 str(found[key] if found[key] is not None else "-")

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import falcon
+import msgspec
 
-from host import AUTHENTICATED, EXTERNAL, Actor, Host, Route, bad_request, json_body, query_int
+from host import (
+    AUTHENTICATED,
+    EXTERNAL,
+    Actor,
+    ErrorBody,
+    Host,
+    Operation,
+    Route,
+    bad_request,
+    read_json,
+    read_query,
+    send_json,
+)
 from plugins.pat_auth import audit, store
+from plugins.pat_auth.bodies import (
+    AdminTokenOut,
+    AdminTokensQuery,
+    AuditQuery,
+    AuditRecordOut,
+    CreatedToken,
+    CreateToken,
+    Paging,
+    TokenOut,
+    TokensQuery,
+)
 
 TOKENS = "/api/v1/personal-access-tokens"
 MANAGING_VIA = ("password", "session")
@@ -17,9 +40,6 @@ TOKEN_REFUSAL = (
     "Personal access tokens cannot be created, listed or deleted by a request authenticated with a "
     "personal access token: sign in with your password or through the login page."
 )
-MAX_PAGE = 1_000_000
-MAX_PAGE_SIZE = 1000
-
 _ERRORS: dict[int, tuple[Callable[..., falcon.HTTPError], str]] = {
     400: (falcon.HTTPBadRequest, "Bad Request"),
     403: (falcon.HTTPForbidden, "Forbidden"),
@@ -44,14 +64,11 @@ def token_manager(req: falcon.Request, own: bool = True) -> Actor:
     return actor
 
 
-def requested_permissions(body: dict[str, Any]) -> Any:
+def requested_permissions(body: CreateToken) -> list[str] | None:
     """None for all permissions (no `globalPermissions`, or `allPermissions: true`), else the list."""
-    selected = body.get("globalPermissions")
-    everything = body.get("allPermissions")
+    selected, everything = body.global_permissions, body.all_permissions
     if everything is None:
         return selected
-    if not isinstance(everything, bool):
-        raise bad_request("allPermissions must be true or false.")
     if everything:
         if selected:
             raise bad_request("Give either allPermissions: true or a globalPermissions list, not both.")
@@ -63,18 +80,9 @@ def requested_permissions(body: dict[str, Any]) -> Any:
     return selected
 
 
-def paging(req: falcon.Request) -> tuple[int, int]:
-    """`page` (from 0) and `resultsPerPage` (default 100) as offset and limit."""
-    page = query_int(req, "page", 0, 0, MAX_PAGE)
-    size = query_int(req, "resultsPerPage", 100, 1, MAX_PAGE_SIZE)
-    return page * size, size
-
-
-def status_filter(req: falcon.Request) -> str | None:
-    status = req.get_param("status")
-    if status is not None and status not in store.STATUSES:
-        raise bad_request(f"status must be one of {', '.join(store.STATUSES)}; got {status!r}.")
-    return status
+def paging(query: Paging) -> tuple[int, int]:
+    """`page` (from 0) and `resultsPerPage` as offset and limit."""
+    return query.page * query.results_per_page, query.results_per_page
 
 
 class Tokens:
@@ -85,31 +93,32 @@ class Tokens:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = token_manager(req)
-        body = json_body(req)
+        body = read_json(req, CreateToken)
         try:
             created = store.create_token(
                 self.host,
                 actor,
-                name=body.get("tokenNote"),
-                expiration=body.get("expiration"),
+                name=body.token_note,
+                expiration=body.expiration,
                 permissions=requested_permissions(body),
                 by=actor.username,
                 ip=req.remote_addr,
             )
         except store.PatError as exc:
             raise http_error(exc) from None
-        resp.status = falcon.HTTP_201
+        listed = store.token_json(created.token, self.host.now())
         resp.set_header("Cache-Control", "no-store")
-        resp.media = {"token": created.secret, **store.token_json(created.token, self.host.now())}
+        send_json(resp, CreatedToken(**msgspec.structs.asdict(listed), token=created.secret), 201)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = token_manager(req)
-        offset, limit = paging(req)
+        query = read_query(req, TokensQuery)
+        offset, limit = paging(query)
         found = store.list_tokens(
-            self.host, user_id=actor.user_id, status=status_filter(req), offset=offset, limit=limit
+            self.host, user_id=actor.user_id, status=query.status, offset=offset, limit=limit
         )
         now = self.host.now()
-        resp.media = [store.token_json(token, now) for token in found]
+        send_json(resp, [store.token_json(token, now) for token in found])
 
 
 class Token:
@@ -137,16 +146,13 @@ class AdminTokens:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         token_manager(req, own=False)
-        offset, limit = paging(req)
+        query = read_query(req, AdminTokensQuery)
+        offset, limit = paging(query)
         found = store.list_tokens(
-            self.host,
-            username=req.get_param("username"),
-            status=status_filter(req),
-            offset=offset,
-            limit=limit,
+            self.host, username=query.username, status=query.status, offset=offset, limit=limit
         )
         now = self.host.now()
-        resp.media = [store.token_json(token, now, with_username=True) for token in found]
+        send_json(resp, [store.token_json(token, now, with_username=True) for token in found])
 
 
 class AdminToken:
@@ -172,17 +178,85 @@ class AdminAudit:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         token_manager(req, own=False)
-        offset, limit = paging(req)
-        rows = audit.recent(limit, username=req.get_param("username"), offset=offset)
-        resp.media = [audit.record_json(row) for row in rows]
+        query = read_query(req, AuditQuery)
+        offset, limit = paging(query)
+        rows = audit.recent(limit, username=query.username, offset=offset)
+        send_json(resp, [audit.record_json(row) for row in rows])
+
+
+REFUSED = {403: ErrorBody}  # external users, and requests authenticated by a token
+TOKEN_ID = "The token's id, as listed."
 
 
 def routes(host: Host) -> list[Route]:
     admin = "/api/v1/admin/personal-access-tokens"
     return [
-        Route(TOKENS, Tokens(host), {"POST": AUTHENTICATED, "GET": AUTHENTICATED}),
-        Route(TOKENS + "/{token_id}", Token(host), {"DELETE": AUTHENTICATED}),
-        Route(admin, AdminTokens(host), {"GET": ADMIN_PERMISSION}),
-        Route(admin + "/audit", AdminAudit(host), {"GET": ADMIN_PERMISSION}),
-        Route(admin + "/{token_id}", AdminToken(host), {"DELETE": ADMIN_PERMISSION}),
+        Route(
+            TOKENS,
+            Tokens(host),
+            {"POST": AUTHENTICATED, "GET": AUTHENTICATED},
+            operations={
+                "POST": Operation(
+                    "Create a personal access token",
+                    body=CreateToken,
+                    responses={201: CreatedToken, 400: ErrorBody, 409: ErrorBody, **REFUSED},
+                    description="Signed in by password or session only. " + TOKEN_REFUSAL,
+                ),
+                "GET": Operation(
+                    "List my personal access tokens",
+                    query=TokensQuery,
+                    responses={200: list[TokenOut], **REFUSED},
+                    description="Newest first, never the secrets.",
+                ),
+            },
+        ),
+        Route(
+            TOKENS + "/{token_id}",
+            Token(host),
+            {"DELETE": AUTHENTICATED},
+            operations={
+                "DELETE": Operation(
+                    "Delete one of my personal access tokens",
+                    responses={204: None, 404: ErrorBody, **REFUSED},
+                    description=TOKEN_ID,
+                )
+            },
+        ),
+        Route(
+            admin,
+            AdminTokens(host),
+            {"GET": ADMIN_PERMISSION},
+            operations={
+                "GET": Operation(
+                    "List everyone's personal access tokens",
+                    query=AdminTokensQuery,
+                    responses={200: list[AdminTokenOut]},
+                )
+            },
+        ),
+        Route(
+            admin + "/audit",
+            AdminAudit(host),
+            {"GET": ADMIN_PERMISSION},
+            operations={
+                "GET": Operation(
+                    "The audit trail of personal access tokens",
+                    query=AuditQuery,
+                    responses={200: list[AuditRecordOut]},
+                    description="Newest first: creations, deletions and refused tokens.",
+                )
+            },
+        ),
+        Route(
+            admin + "/{token_id}",
+            AdminToken(host),
+            {"DELETE": ADMIN_PERMISSION},
+            operations={
+                "DELETE": Operation(
+                    "Revoke anyone's personal access token",
+                    responses={204: None, 404: ErrorBody},
+                    description=TOKEN_ID,
+                )
+            },
+        ),
     ]

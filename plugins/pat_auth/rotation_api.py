@@ -12,6 +12,7 @@ import msgspec
 
 from host import AUTHENTICATED, Actor, ErrorBody, Host, Operation, Route, iso, read_json, send_json
 from plugins.pat_auth import resources, rotation, store
+from plugins.pat_auth.bodies import RotatedToken
 
 
 class RotateBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,12 +62,12 @@ def _rotate(host: Host, req: falcon.Request, resp: falcon.Response, token_id: st
     except store.PatError as exc:
         raise resources.http_error(exc) from None
     resp.set_header("Cache-Control", "no-store")
-    answer = {
-        "token": created.secret,
-        **store.token_json(created.token, host.now()),
-        "replaces": int(token_id),
-        "previousValidUntil": iso(valid_until),
-    }
+    answer = RotatedToken(
+        **msgspec.structs.asdict(store.token_json(created.token, host.now())),
+        token=created.secret,
+        replaces=int(token_id),
+        previous_valid_until=iso(valid_until),
+    )
     send_json(resp, answer, 201)
 
 
@@ -97,7 +98,7 @@ class SelfRotate:
         _rotate(self.host, req, resp, actor.credential_id)
 
 
-_ANSWERS = {201: dict, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody}
+_ANSWERS = {201: RotatedToken, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody}
 
 
 def routes(host: Host) -> list[Route]:

@@ -15,6 +15,7 @@ import peewee
 
 from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
 from plugins.pat_auth import audit, status, tokens
+from plugins.pat_auth.bodies import AdminTokenOut, TokenOut
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
 
@@ -289,23 +290,23 @@ def credential_info(host: Host, credential_id: Any) -> dict[str, Any] | None:
     }
 
 
-def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = False) -> dict[str, Any]:
+def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = False) -> TokenOut:
     """A token as listed: never the secret, which the server does not have."""
     permissions = decode_scope(token.scope)
-    found: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "id": token.id,
-        "tokenNote": token.name,
+        "token_note": token.name,
         "hint": token.hint,
-        "createdAt": iso(token.created_at),
-        "expiresAt": iso(token.expires_at),
-        "lastUsedAt": iso(token.last_used_at),
-        "lastUsedIp": token.last_used_ip,
-        "allPermissions": permissions is None,
-        "globalPermissions": permissions or [],
+        "created_at": iso(token.created_at),
+        "expires_at": iso(token.expires_at),
+        "last_used_at": iso(token.last_used_at),
+        "last_used_ip": token.last_used_ip,
+        "all_permissions": permissions is None,
+        "global_permissions": permissions or [],
         "status": status_of(token, now),
-        "replacedAt": iso(token.replaced_at),
-        "replacedById": token.replaced_by_id,
+        "replaced_at": iso(token.replaced_at),
+        "replaced_by_id": token.replaced_by_id,
     }
     if with_username:
-        found["username"] = token.user.username
-    return found
+        return AdminTokenOut(**fields, username=token.user.username)
+    return TokenOut(**fields)

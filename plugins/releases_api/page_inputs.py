@@ -1,7 +1,7 @@
-"""The one place the pages touch the API's body types (`schema`, `serialize`): they build the
+"""The one place the pages touch the API's body types (`bodies`, `specs`, `serialize`): they build the
 inputs `plans` and `listing` take, and read a task's failure reason as the API shows it.
 
-Kept apart so that a change of those types (dataclasses today) is one edit here, not in every view.
+Kept apart so that a change of those types (msgspec Structs) is one edit here, not in every view.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 import msgspec
 
+from plugins.releases_api.bodies import ReleaseFromTemplate, convert
 from plugins.releases_api.models import Task
-from plugins.releases_api.schema import FromTemplate, Search, parse_from_template
 from plugins.releases_api.serialize import task_json
+from plugins.releases_api.specs import FromTemplate, Search
 
 
 def from_template(
@@ -30,7 +31,7 @@ def from_template(
     body: dict[str, Any] = {"releaseTitle": title, "variables": dict(variables), "autoStart": start}
     if run_as is not None:
         body["scriptUsername"], body["scriptUserPassword"] = run_as
-    return parse_from_template(body)
+    return convert(body, ReleaseFromTemplate).spec()
 
 
 def search(title: str, statuses: Iterable[str]) -> Search:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from host import AUTHENTICATED, PUBLIC, ErrorBody, Host, Operation, Route
+from host import AUTHENTICATED, ErrorBody, Host, Operation, Route
 from plugins.releases_api import bodies as b
 from plugins.releases_api import permissions as p
 from plugins.releases_api import resources as r
 from plugins.releases_api.answers import ExecutionOut, ReleaseOut, TaskOut, TriggerOut
 from plugins.releases_api.ids import release_param, task_param
-from plugins.releases_api.openapi import OpenAPIDocument
 from plugins.releases_api.queries import ByTitleQuery, PagingQuery, TemplatesQuery, TriggersQuery
 
 TRIGGER_ALSO = f"{p.CREATE} and {p.START}"
@@ -300,17 +299,6 @@ def build_routes(host: Host) -> list[Route]:
                     query=PagingQuery,
                     responses={200: list[ExecutionOut], **BAD, **MISSING},
                 )
-            },
-        ),
-        Route(
-            "/api/v1/openapi.json",
-            OpenAPIDocument(host),
-            {"GET": PUBLIC},
-            description="This OpenAPI 3 document: every API route of every loaded plugin.",
-            extra={
-                "openapi": {
-                    "GET": op("The OpenAPI 3 document of the whole API", response={"openapi": "3.0.3"})
-                }
             },
         ),
     ]

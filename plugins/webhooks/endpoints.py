@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 import peewee
+from msgspec import UNSET
 
 from host import Host, database, to_db, unsafe_text, write_transaction
 from plugins.webhooks import retention
+from plugins.webhooks.bodies import MAX_RETENTION, EndpointChange
 from plugins.webhooks.models import (
     AUTH_BASIC,
     AUTH_HMAC,
@@ -26,35 +28,11 @@ from plugins.webhooks.models import (
 TOKEN_PURPOSE = "webhook-token"
 PASSWORD_PURPOSE = "webhook-basic-password"
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
-MAX_RETENTION = 1_000
 # ASCII digits only: str.isdigit() and int() also take "²" or "٣", and disagree about them.
 RETENTION_TEXT = re.compile(rf"[0-9]{{1,{len(str(MAX_RETENTION))}}}")
-MAX_SECRET = 1024
 TOKEN_ACTIVE = "active"
 TOKEN_DELETED = "deleted"
 TOKEN_UNCHECKED = "unchecked"
-WRITABLE = {
-    "title",
-    "enabled",
-    "path",
-    "method",
-    "authentication",
-    "secretToken",
-    "username",
-    "password",
-    "requestRetention",
-}
-# What GET returns besides the writable fields: accepted back (a client may PUT what it read) and ignored.
-READ_ONLY = {
-    "id",
-    "url",
-    "secretTokenSet",
-    "secretTokenState",
-    "passwordSet",
-    "createdAt",
-    "updatedAt",
-    "storedRequests",
-}
 
 
 class InvalidEndpoint(ValueError):
@@ -80,34 +58,20 @@ def password_digest(host: Host, password: str) -> str:
     return host.secrets.digest(password, PASSWORD_PURPOSE)
 
 
-def _string(data: dict[str, Any], key: str, label: str, max_length: int) -> str | None:
-    if key not in data or data[key] is None:
-        return None
-    value = data[key]
-    if not isinstance(value, str):
-        raise InvalidEndpoint(f"{label} must be a string.")
-    if len(value) > max_length:
-        raise InvalidEndpoint(f"{label} must be at most {max_length} characters.")
-    problem = unsafe_text(value)
-    if problem:
-        raise InvalidEndpoint(f"{label} contains {problem}.")
+def _retention(value: int | str) -> int:
+    if isinstance(value, str) and RETENTION_TEXT.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or not 1 <= value <= MAX_RETENTION:
+        raise InvalidEndpoint(f"Request Retention must be a whole number from 1 to {MAX_RETENTION}.")
     return value
 
 
-def _secret(data: dict[str, Any], key: str, label: str) -> str | None:
-    """A write-only value; empty means "keep the one already set" (forms never show it back)."""
-    value = _string(data, key, label, MAX_SECRET)
-    return value if value else None
-
-
-def apply(host: Host, endpoint: WebhookEndpoint | None, data: dict[str, Any]) -> WebhookEndpoint:
-    """Validate `data` over `endpoint` (None: a new one) and return the unsaved result.
+def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointChange) -> WebhookEndpoint:
+    """Apply `data` over `endpoint` (None: a new one) and return the unsaved result (`read_json`
+    already refused NUL and lone surrogates in it).
 
     Fields left out keep their current value (or the default for a new endpoint).
     """
-    unknown = sorted(set(data) - WRITABLE - READ_ONLY)
-    if unknown:
-        raise InvalidEndpoint(f"Unknown field(s): {', '.join(unknown)}.")
     now = to_db(host.now())
     if endpoint is None:
         endpoint = WebhookEndpoint(
@@ -121,20 +85,16 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: dict[str, Any]) ->
             created_at=now,
         )
 
-    title = _string(data, "title", "Title", 200)
-    if title is not None:
-        endpoint.title = title.strip()
+    if data.title is not None:
+        endpoint.title = data.title.strip()
     if not endpoint.title:
         raise InvalidEndpoint("Title is required.")
 
-    if "enabled" in data:
-        if not isinstance(data["enabled"], bool):
-            raise InvalidEndpoint("Enabled must be true or false.")
-        endpoint.enabled = data["enabled"]
+    if data.enabled is not UNSET:
+        endpoint.enabled = data.enabled
 
-    path = _string(data, "path", "Endpoint Path", 200)
-    if path is not None:
-        endpoint.path = path.strip().strip("/")
+    if data.path is not None:
+        endpoint.path = data.path.strip().strip("/")
     if not endpoint.path:
         raise InvalidEndpoint("Endpoint Path is required.")
     if not PATH_PATTERN.match(endpoint.path):
@@ -143,36 +103,30 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: dict[str, Any]) ->
             "starting with a letter or digit (no '/')."
         )
 
-    method = _string(data, "method", "HTTP method", 10)
-    if method is not None:
-        endpoint.method = method.strip().upper()
+    if data.method is not None:
+        endpoint.method = data.method
     if endpoint.method not in METHODS:
         raise InvalidEndpoint(f"HTTP method must be one of {', '.join(METHODS)}.")
 
-    authentication = _string(data, "authentication", "Authentication Method", 20)
-    if authentication is not None:
-        endpoint.authentication = authentication.strip().lower()
+    if data.authentication is not None:
+        endpoint.authentication = data.authentication
     if endpoint.authentication not in AUTH_METHODS:
         raise InvalidEndpoint(f"Authentication Method must be one of {', '.join(AUTH_METHODS)}.")
 
-    if "requestRetention" in data:
-        value = data["requestRetention"]
-        if isinstance(value, str) and RETENTION_TEXT.fullmatch(value.strip()):
-            value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION:
-            raise InvalidEndpoint(f"Request Retention must be a whole number from 1 to {MAX_RETENTION}.")
-        endpoint.request_retention = value
+    if data.request_retention is not UNSET:
+        endpoint.request_retention = _retention(data.request_retention)
 
     _apply_secrets(host, endpoint, data)
     endpoint.updated_at = now
     return endpoint
 
 
-def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: dict[str, Any]) -> None:
-    """Keep only the secret the chosen method uses, so a switched-away secret does not linger."""
-    secret = _secret(data, "secretToken", "Secret Token")
-    password = _secret(data, "password", "Password")
-    username = _string(data, "username", "Username", 150)
+def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointChange) -> None:
+    """Keep only the secret the chosen method uses, so a switched-away secret does not linger.
+    An empty secret means "keep the one already set" (forms never show it back)."""
+    secret = data.secret_token or None
+    password = data.password or None
+    username = data.username
     method = endpoint.authentication
     if method != AUTH_TOKEN:
         endpoint.token_digest = None

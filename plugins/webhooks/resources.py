@@ -8,14 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import falcon
+import msgspec
 
-from host import Host, json_body, query_int
+from host import ErrorBody, Host, Operation, read_json, read_query, send_json
 from plugins.webhooks import endpoints
+from plugins.webhooks.bodies import EndpointChange, EndpointOut, NewEndpoint, Paging, ReceivedRequest
 from plugins.webhooks.endpoints import InvalidEndpoint
 from plugins.webhooks.models import WebhookEndpoint
-
-MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
 
 
 def _refuse(exc: InvalidEndpoint) -> falcon.HTTPError:
@@ -71,20 +70,21 @@ class EndpointCollection:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Endpoints by title, a page at a time: `?page=0&resultsPerPage=100` (at most 100)."""
-        page = query_int(req, "page", 0, 0, MAX_PAGE)
-        per_page = query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-        resp.media = endpoints.listing(self.host, page, per_page)
+        query = read_query(req, Paging)
+        send_json(
+            resp, _out(endpoints.listing(self.host, query.page, query.results_per_page), list[EndpointOut])
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = read_json(req, NewEndpoint)
         try:
-            endpoint = endpoints.apply(self.host, None, json_body(req))
+            endpoint = endpoints.apply(self.host, None, body)
             _announce(self.host, req, endpoint, None)
             endpoint = endpoints.save(endpoint, created=True)
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
-        resp.status = falcon.HTTP_201
         resp.location = f"/api/v1/config/webhook-endpoints/{endpoint.id}"
-        resp.media = endpoints.describe(self.host, endpoint)
+        send_json(resp, _out(endpoints.describe(self.host, endpoint), EndpointOut), 201)
 
 
 class EndpointItem:
@@ -92,18 +92,19 @@ class EndpointItem:
         self.host = host
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
-        resp.media = endpoints.describe(self.host, _endpoint(endpoint_id))
+        send_json(resp, _out(endpoints.describe(self.host, _endpoint(endpoint_id)), EndpointOut))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
         previous = _guarding(endpoint)
+        body = read_json(req, EndpointChange)
         try:
-            endpoint = endpoints.apply(self.host, endpoint, json_body(req))
+            endpoint = endpoints.apply(self.host, endpoint, body)
             _announce(self.host, req, endpoint, previous)
             endpoints.save(endpoint)
         except InvalidEndpoint as exc:
             raise _refuse(exc) from None
-        resp.media = endpoints.describe(self.host, endpoint)
+        send_json(resp, _out(endpoints.describe(self.host, endpoint), EndpointOut))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoints.delete(_endpoint(endpoint_id))
@@ -118,6 +119,41 @@ class EndpointRequests:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, endpoint_id: str) -> None:
         endpoint = _endpoint(endpoint_id)
-        page = query_int(req, "page", 0, 0, MAX_PAGE)
-        per_page = query_int(req, "resultsPerPage", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-        resp.media = endpoints.requests_of(endpoint, page, per_page)
+        query = read_query(req, Paging)
+        found = endpoints.requests_of(endpoint, query.page, query.results_per_page)
+        send_json(resp, _out(found, list[ReceivedRequest]))
+
+
+def _out(value: Any, kind: Any) -> Any:
+    """The response as its declared type: a field the declaration lacks fails the tests, not a client."""
+    return msgspec.convert(value, kind, str_keys=True)
+
+
+NOT_FOUND = {404: ErrorBody}
+CONFLICT = {400: ErrorBody, 409: ErrorBody}
+OPERATIONS: dict[str, dict[str, Operation]] = {
+    "collection": {
+        "GET": Operation("List webhook endpoints", query=Paging, responses={200: list[EndpointOut]}),
+        "POST": Operation(
+            "Create a webhook endpoint", body=NewEndpoint, responses={201: EndpointOut, **CONFLICT}
+        ),
+    },
+    "item": {
+        "GET": Operation("Get a webhook endpoint", responses={200: EndpointOut, **NOT_FOUND}),
+        "PUT": Operation(
+            "Change a webhook endpoint",
+            body=EndpointChange,
+            responses={200: EndpointOut, **CONFLICT, **NOT_FOUND},
+        ),
+        "DELETE": Operation(
+            "Delete a webhook endpoint and its retained requests", responses={204: None, **NOT_FOUND}
+        ),
+    },
+    "requests": {
+        "GET": Operation(
+            "The requests an endpoint received and kept, newest first",
+            query=Paging,
+            responses={200: list[ReceivedRequest], **NOT_FOUND},
+        )
+    },
+}

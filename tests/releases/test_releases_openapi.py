@@ -1,59 +1,14 @@
-"""The OpenAPI document and docs/api.md against the routes the server really mounts."""
+"""docs/api.md against the routes the server really mounts (the document: tests/test_api_document.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from host import AUTHENTICATED, PUBLIC
-from host.config import load_config
 from host.testing import PROJECT_ROOT
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 LABELS = {PUBLIC: "public", AUTHENTICATED: "authenticated"}
-
-
-def mounted(app) -> Iterator[tuple[str, str]]:
-    """(template, method) of every responder in Falcon's router, found by walking its tree:
-    what the server answers, whatever the host's own bookkeeping says."""
-
-    def walk(nodes: list[Any]) -> Iterator[Any]:
-        for node in nodes:
-            if node.resource is not None:
-                yield node
-            yield from walk(node.children)
-
-    for node in walk(app._router._roots):
-        for method, responder in node.method_map.items():
-            if getattr(responder, "__self__", None) is node.resource:
-                yield node.uri_template, method
-
-
-def test_openapi_lists_every_api_route_of_every_loaded_plugin_and_nothing_else(make_host):
-    harness = make_host(plugins=load_config(PROJECT_ROOT / "conf" / "host.toml").enabled_plugins)
-    result = harness.call("GET", "/api/v1/openapi.json")
-    assert result.status_code == 200
-    document = result.json
-    assert document["openapi"].startswith("3.")
-    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
-    real = {
-        (PARAM.sub(r"{\1}", template), method)
-        for template, method in mounted(harness.app)
-        if template.startswith(("/api/", "/webhooks/"))
-    }
-    assert documented == real
-    assert ("/api/v1/releases/{folder}/{release}/start", "POST") in real
-
-    for template, (_, route) in harness.host.routes.items():
-        for method, access in route.access.items():
-            path = PARAM.sub(r"{\1}", template)
-            if path in document["paths"]:
-                operation = document["paths"][path][method.lower()]
-                assert operation["x-required-permission"] == LABELS.get(access, access)
-                assert (operation["security"] == []) == (access == PUBLIC)
-                params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
-                assert params == set(PARAM.findall(template))
 
 
 def test_openapi_carries_the_declared_operations_of_the_releases_api(make_host):

@@ -1,0 +1,118 @@
+"""The JSON bodies of the token API, declared once: they validate requests (`read_json`,
+`read_query`), encode responses (`send_json`) and are the schemas of the API document.
+
+Types only: what depends on the server (the lifetimes its policy offers, the permissions the
+owner holds, the name not already taken) is checked by `store`, which the CLI and pages share.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 1000
+
+Instant = Annotated[str, Meta(description="ISO 8601, UTC", extra_json_schema={"format": "date-time"})]
+Status = Literal["active", "expired"]
+NOTE_TEXT = r"^\s*[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*\s*$"
+
+
+class CreateToken(msgspec.Struct, rename="camel"):
+    """A new token: its name, its lifetime, and all of the owner's permissions or some."""
+
+    token_note: Annotated[
+        str,
+        Meta(
+            max_length=100,
+            description="What the token is for: 1-100 characters, no line breaks.",
+            # checked by the store with its own message; here so the schema says it too
+            extra_json_schema={"pattern": NOTE_TEXT},
+        ),
+    ]
+    expiration: Annotated[
+        str | None, Meta(description="One of the server's lifetimes (such as 30d, 1y, never).")
+    ] = None
+    global_permissions: Annotated[
+        list[str] | None,
+        Meta(description="The global permissions the token gets (each held by its owner); absent: all."),
+    ] = None
+    all_permissions: Annotated[
+        bool | None, Meta(description="true: every permission of the owner (then no globalPermissions).")
+    ] = None
+
+
+class TokenOut(msgspec.Struct, rename="camel"):
+    """A token as listed: never the secret, which the server does not keep."""
+
+    id: int
+    token_note: str
+    hint: Annotated[str, Meta(description="The first characters of the secret, to recognise it.")]
+    created_at: Instant
+    expires_at: Instant | None
+    last_used_at: Instant | None
+    last_used_ip: str | None
+    all_permissions: bool
+    global_permissions: list[str]
+    status: Status
+    replaced_at: Annotated[Instant | None, Meta(description="When the token was rotated, if it was.")]
+    replaced_by_id: Annotated[int | None, Meta(description="The token that replaced it by rotation.")]
+
+
+class AdminTokenOut(TokenOut):
+    """A token as an administrator lists it: with its owner."""
+
+    username: str
+
+
+class CreatedToken(TokenOut):
+    """The new token, with its secret: shown in this response only."""
+
+    token: Annotated[str, Meta(description="The secret (rpa_…): send it as the password or header.")]
+
+
+class RotatedToken(CreatedToken):
+    """The replacement token, with its secret (shown in this response only), and until when the
+    secret it replaces keeps working."""
+
+    replaces: int
+    previous_valid_until: Instant | None
+
+
+class AuditRecordOut(msgspec.Struct, rename="camel"):
+    """Who did what to which token, from where; refusals aggregated per minute (`count`)."""
+
+    id: int
+    at: Instant
+    action: Literal["created", "deleted", "refused", "reused"]
+    reason: str | None
+    detail: str
+    token_id: int | None
+    hint: str | None
+    user_id: int | None
+    username: str | None
+    by: str | None
+    ip: str | None
+    user_agent: str | None
+    count: int
+    last_at: Instant
+    samples: list[str]
+
+
+class Paging(msgspec.Struct, rename="camel"):
+    page: Annotated[int, Meta(ge=0, le=MAX_PAGE, description="The page, from 0.")] = 0
+    results_per_page: Annotated[int, Meta(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = 100
+
+
+class TokensQuery(Paging):
+    status: Annotated[Status | None, Meta(description="Only active or only expired tokens.")] = None
+
+
+class AdminTokensQuery(TokensQuery):
+    username: Annotated[str | None, Meta(description="Only this user's tokens.")] = None
+
+
+class AuditQuery(Paging):
+    username: Annotated[str | None, Meta(description="Only records about this user.")] = None
