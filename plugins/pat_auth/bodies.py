@@ -26,9 +26,10 @@ class CreateToken(msgspec.Struct, rename="camel"):
     token_note: Annotated[
         str,
         Meta(
-            max_length=100,
-            description="What the token is for: 1-100 characters, no line breaks.",
-            # checked by the store with its own message; here so the schema says it too
+            description=(
+                "What the token is for: 1-100 characters once in NFC and trimmed (a decomposed é is"
+                " one), no line breaks; the store checks the length, since a schema counts code points."
+            ),
             extra_json_schema={"pattern": NOTE_TEXT},
         ),
     ]
