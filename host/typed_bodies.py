@@ -16,6 +16,7 @@ from host.query import query_int
 from host.responses import bad_request, require_json_type, unsafe_json
 
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 class ErrorBody(msgspec.Struct):
@@ -103,7 +104,7 @@ def plain(error: str) -> str:
     return f"{field}: {what}." if field else f"The request body: {what}."
 
 
-def read_query(req: falcon.Request, kind: type[T]) -> T:
+def read_query(req: falcon.Request, kind: type[S]) -> S:
     """The query parameters as the Struct `kind` declares them: whole numbers by `query_int`'s
     rule (ASCII digits within the field's `Meta(ge=, le=)`), strings as given, a `Literal` one
     of its values; each parameter at most once, and an empty one counts as absent. Absent
@@ -136,7 +137,7 @@ def read_query(req: falcon.Request, kind: type[T]) -> T:
 
 
 @cache
-def _query_fields(kind: Any) -> tuple[msgspec.inspect.Field, ...]:
+def _query_fields(kind: type[msgspec.Struct]) -> tuple[msgspec.inspect.Field, ...]:
     return msgspec.inspect.type_info(kind).fields  # type: ignore[attr-defined, no-any-return]
 
 
