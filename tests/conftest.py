@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from host.testing import free_port, require, wait_for_port
+from tests.oidc_provider import oidc_provider  # noqa: F401 - a real OpenID provider (node oidc-provider)
 from tests.releases.support import Recorder
 from tests.smtp import smtp, tls_smtp  # noqa: F401 - real SMTP servers (aiosmtpd) for the notification tests
 
