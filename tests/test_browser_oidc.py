@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
 from host import users
-from host.testing import Harness, free_port, start_gunicorn, stop_process
+from host.testing import FileClock, Harness, free_port, start_gunicorn, stop_process
 from host.testing.browser import login as form_login
 from tests.oidc_provider import OidcProvider
 
@@ -22,6 +23,7 @@ SEED_REFUSAL = (
     "Personal access tokens are not available to external users: sign in and authenticate "
     "scripts through OIDC instead."
 )
+CLOCK = "tests.sample_plugins.shared_clock"
 ROLES = {"release-admins": "release-admin", "staff": "staff", "viewers": "viewer"}
 
 
@@ -30,6 +32,7 @@ class Site:
     harness: Harness
     base: str
     provider: OidcProvider
+    clock: FileClock
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,7 @@ def site(module_host, oidc_provider):
     base = f"http://127.0.0.1:{port}"
     provider = oidc_provider(f"{base}/oidc/callback")
     harness = module_host(
-        plugins=["pat_auth", "oidc_auth"],
+        plugins=["pat_auth", "oidc_auth", CLOCK],
         settings={"oidc_auth": provider.settings(roles=ROLES, jwks_refresh_min_seconds=0)},
     )
     with harness.db():
@@ -47,15 +50,21 @@ def site(module_host, oidc_provider):
         users.ensure_role("viewer", [])  # no login: a viewer is refused
     harness.user("ines", ["login"])  # an internal user whose name the provider must not take over
     # one worker: the key rotation test needs the worker that cached the old keys to serve it
-    proc = start_gunicorn(harness.write_conf(), port, harness.tmp_path / "gunicorn.log", workers=1)
-    yield Site(harness, base, provider)
+    clock = FileClock(harness.tmp_path / "clock", start=datetime.now(UTC))
+    env = {"RELEASE_HOST_TEST_CLOCK": str(clock.path)}
+    proc = start_gunicorn(harness.write_conf(), port, harness.tmp_path / "gunicorn.log", workers=1, env=env)
+    yield Site(harness, base, provider, clock)
     stop_process(proc)
 
 
-def provider_login(page, site: Site, account: str) -> None:
-    """From our login page, through the provider's own login and consent pages."""
-    page.goto("/login")
-    page.get_by_role("link", name="Sign in with Partner ID").click()
+def provider_login(page, site: Site, account: str, authorize_url: str | None = None) -> None:
+    """From our login page (or straight to `authorize_url`), through the provider's own login and
+    consent pages."""
+    if authorize_url is None:
+        page.goto("/login")
+        page.get_by_role("link", name="Sign in with Partner ID").click()
+    else:
+        page.goto(authorize_url)
     page.wait_for_url(re.compile(rf"^{re.escape(site.provider.issuer)}/interaction/"))
     page.locator("input[name=login]").fill(account)
     page.locator("input[name=password]").fill("any-password")
@@ -119,10 +128,33 @@ def test_a_callback_with_another_state_or_without_the_flow_cookie_is_refused(sit
     assert bare.status_code == 400 and "Sign-in refused" in bare.text
 
 
-def test_a_key_rotation_at_the_provider_is_followed(site, new_page):
+def test_an_id_token_with_another_nonce_is_refused(site, new_page):
+    page = new_page(site.base)
+    begun = page.request.get("/oidc/login", max_redirects=0)  # the page's cookies: the flow cookie is set
+    assert begun.status == 303
+    forged = re.sub(r"nonce=[^&]+", "nonce=not-this-browsers", begun.headers["location"])
+    provider_login(page, site, "olga", authorize_url=forged)
+    assert "was refused" in page.locator("main").inner_text() and "nonce" in page.locator("main").inner_text()
+    page.goto("/")
+    assert "/login" in page.url
+
+
+def test_an_expired_id_token_is_refused(site, new_page):
+    site.clock.advance(hours=2)  # the provider's ID tokens live one hour
+    try:
+        page = new_page(site.base)
+        provider_login(page, site, "olga")
+        text = page.locator("main").inner_text()
+        assert "was refused" in text and "expired" in text.lower(), text
+    finally:
+        site.clock.advance(hours=-2)
+
+
+def test_a_key_rotation_to_es256_at_the_provider_is_followed(site, new_page):
     first = new_page(site.base)
     provider_login(first, site, "olga")
-    site.provider.restart()  # new signing keys; our workers still cache the old set
+    site.provider.id_token_alg = "ES256"
+    site.provider.restart()  # new signing keys, now EC; our worker still caches the old set
     page = new_page(site.base)
     provider_login(page, site, "olga")
     assert page.url == f"{site.base}/"
