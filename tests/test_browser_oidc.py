@@ -106,6 +106,8 @@ def test_external_user_signs_in_with_roles_from_groups_and_cannot_have_tokens(si
         }"""
     )
     assert made["status"] == 403 and made["body"]["message"] == SEED_REFUSAL
+    log = (site.harness.tmp_path / "gunicorn.log").read_text(errors="replace")
+    assert site.provider.client_secret not in log, "the client secret never reaches a log"
 
 
 def test_a_group_without_login_is_refused_with_a_page(site, new_page):

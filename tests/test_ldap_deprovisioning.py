@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from host import ensure_role, grant_role, sessions
+from host.migrations import AppliedMigration
 from host.testing import FileClock, basic_auth
 from host.users import User
 from plugins.ldap_auth import recheck
@@ -104,3 +105,25 @@ def test_the_worker_sync_disables_users_gone_or_filtered_out(make_host, slapd, p
     assert disabled_audit(harness, person) == [("ldap_auth", "not in the directory")]
     refused = harness.call("GET", WHOAMI, headers=basic_auth(person, slapd.people[person]))
     assert refused.status_code == 401
+
+
+def test_m001_on_data_of_the_previous_schema_makes_existing_ldap_users_due(make_host, slapd, person):
+    """Before m001 there was no table of checks: LDAP users and their tokens already existed."""
+    settings = {"ldap_auth": slapd.settings()}
+    harness = make_host(plugins=["pat_auth", "ldap_auth", ROUTES], settings=settings)
+    tokens = {}
+    for uid in (person, "lara"):
+        made = harness.call(
+            "POST", TOKENS, headers=basic_auth(uid, slapd.people[uid]), json={"tokenNote": "ci"}
+        )
+        assert made.status_code == 201, made.text
+        tokens[uid] = made.json["token"]
+    with harness.db():
+        harness.host.database.execute_sql("DROP TABLE ldap_auth_checks")
+        AppliedMigration.delete().where(AppliedMigration.name == "m001_directory_checks").execute()
+        assert harness.host.migrate() == ["ldap_auth:m001_directory_checks"]
+    slapd.delete_person(person)
+    assert harness.call("GET", WHOAMI, token=tokens["lara"]).status_code == 200
+    refused = harness.call("GET", WHOAMI, token=tokens[person])
+    assert refused.status_code == 401 and refused.json["message"] == INVALID
+    assert disabled_audit(harness, person) == [("ldap_auth", "not in the directory")]
