@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from host.app import Host
     from host.events import Event
     from host.migrations import Migration
-    from host.navigation import NavLink
+    from host.navigation import LoginOption, NavLink
     from host.permissions import Permission
     from host.routes import Route
 
@@ -202,6 +202,20 @@ def navigation_links(host: Host, actor: Actor) -> list[NavLink] | None:
     :param host: the running host.
     :param actor: the signed-in user.
     :return: a list of `NavLink`.
+    """
+
+
+@hookspec
+def login_options(host: Host, req: falcon.Request) -> list[LoginOption] | None:
+    """Other ways to sign in that the login page offers below its form ("Sign in with …").
+
+    Called for each display of `/login`; return quickly (no network call). The link leads to a
+    route of the plugin (public, GET), which authenticates the user its own way and then calls
+    `start_session`. Return an empty list or None to offer nothing.
+
+    :param host: the running host.
+    :param req: the request for the login page.
+    :return: a list of `LoginOption`.
     """
 
 

@@ -500,3 +500,13 @@ def test_hook_register_settings_shown_with_defaults_and_secrets_redacted(make_ho
     table = json.loads(shown.stdout)["plugins"][SETTINGS_PLUGIN]
     assert table == {"greeting": "hello", "repeat": 1, "api_token": "********"}
     assert "s3cret-value" not in shown.stdout
+
+
+def test_hook_login_options_shown_on_the_login_page_in_order(make_host):
+    without = make_host(plugins=[]).call("GET", "/login")
+    assert "Other ways to sign in" not in without.text
+    page = make_host(plugins=[P + "hooks_login_options"]).call("GET", "/login")
+    assert page.status_code == 200
+    zeta, acme = page.text.index('href="/hooks/zeta"'), page.text.index('href="/hooks/acme"')
+    assert zeta < acme, "order 20 before the default 100"
+    assert ">Sign in with Acme</a>" in page.text

@@ -22,6 +22,7 @@ from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.limits import TooManyAttempts
 from host.migrations import Migration, create_tables
+from host.navigation import LoginOption
 from host.origins import refuse_foreign_origin
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
@@ -60,6 +61,14 @@ def _form(req: falcon.Request) -> dict[str, Any]:
 def _text(form: dict[str, Any], name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+def login_options(host, req: falcon.Request) -> list[LoginOption]:
+    """What plugins offer beside the form (`login_options` hook), in their order."""
+    found = [
+        option for options in host.pm.hook.login_options(host=host, req=req) if options for option in options
+    ]
+    return sorted(found, key=lambda option: (option.order, option.label))
 
 
 class Login:
@@ -102,6 +111,7 @@ class Login:
             logged_out=req.get_param("logged_out") == "1",
             login_csrf=self.host.secrets.digest(nonce, "login-csrf"),
             login_csrf_field=LOGIN_CSRF_FIELD,
+            login_options=login_options(self.host, req),
         )
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -190,7 +190,7 @@ def record_security_event(host: Host, event: Any) -> None:
     PatAuditRecord.create(
         at=to_db(event.at),
         action=event.name,
-        detail=str(payload.get("role") or "")[:40],
+        detail=str(payload.get("role") or payload.get("reason") or "")[:40],
         username=payload.get("username"),
         actor=payload.get("by"),
         ip=payload.get("ip"),
