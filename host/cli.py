@@ -20,17 +20,29 @@ from host.config import load_config
 from host.errors import StartupError
 from host.plugins import describe
 from host.routes import access_label
+from host.usernames import UsernameError
 
 ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
 
 
 def ensure_admin(host: Host) -> str | None:
-    """On an empty user table, create `admin`; return the generated password to print once."""
+    """On an empty user table, create `admin`; return the generated password to print once.
+
+    Several hosts started at once on one database may all find the table empty: the first
+    insert wins, the others' roll back on the unique username and create nothing."""
     if users.User.select().exists():
         return None
     password = os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(16)
-    admin = users.create_user("admin", now=host.now(), password=password, rounds=host.config.bcrypt_rounds)
-    users.grant_role(admin, users.ensure_role("admin"))
+    try:
+        with host.database.atomic():
+            admin = users.create_user(
+                "admin", now=host.now(), password=password, rounds=host.config.bcrypt_rounds
+            )
+            users.grant_role(admin, users.ensure_role("admin"))
+    except (peewee.IntegrityError, UsernameError):
+        if users.User.select().exists():
+            return None  # another host made it a moment ago
+        raise
     return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
 
 
