@@ -7,11 +7,11 @@ from __future__ import annotations
 import http.client
 import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from concurrent.futures import ThreadPoolExecutor
 
 from host.config import SecuritySettings
 from host.testing import build_harness, test_config, token_headers
