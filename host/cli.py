@@ -13,7 +13,7 @@ from pathlib import Path
 import peewee
 from playhouse.pool import PooledDatabase
 
-from host import users
+from host import dbcopy, users
 from host.app import Host, create_app
 from host.arguments import number_argument
 from host.config import load_config
@@ -184,6 +184,7 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_action", required=True)
     config_sub.add_parser("show", help="print the configuration with secrets redacted")
     config.set_defaults(handler=cmd_config, needs_database=False)
+    dbcopy.register(sub)
     host.pm.hook.register_commands(host=host, subparsers=sub)
     return parser
 
