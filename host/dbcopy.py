@@ -54,7 +54,7 @@ def shown_url(url: str) -> str:
 def tables(host: Host) -> list[type[peewee.Model]]:
     """Every registered model, parents before children, and the migration records."""
     seen: dict[str, type[peewee.Model]] = {}
-    for model in peewee.sort_models([*host.models, AppliedMigration]):
+    for model in peewee.sort_models([*host.models, AppliedMigration]):  # type: ignore[attr-defined]
         seen.setdefault(model._meta.table_name, model)
     return list(seen.values())
 

@@ -74,7 +74,7 @@ class HostPooledPostgresqlDatabase(PooledPostgresqlDatabase):
                     raise
                 self._close(conn, close_conn=True)
                 try:
-                    with peewee.__exception_wrapper__:  # as `connect()` does: a peewee error
+                    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # as connect() does
                         self._state.conn = self._connect()  # the block's context stays as it was
                 except peewee.PeeweeException:
                     self._state.reset()  # the server is down, not only this connection: nothing to return
