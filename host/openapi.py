@@ -49,7 +49,7 @@ ERRORS = {
     413: "The request body is larger than the limit.",
     415: "The request body is not sent as application/json.",
     429: "Too many failed attempts from this address; try again after Retry-After seconds.",
-    503: "The database is unreachable; try again shortly.",
+    503: "The database is unreachable or busy; try again shortly (see Retry-After).",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": f"`{CHALLENGE}`", "schema": {"type": "string"}}},
