@@ -16,6 +16,7 @@ import requests
 
 from host import users
 from host.testing import FileClock, Harness, free_port, start_gunicorn, stop_process
+from host.testing.browser import axe_violations, describe_violations
 from host.testing.browser import login as form_login
 from tests.oidc_provider import OidcProvider
 
@@ -189,3 +190,11 @@ def test_logout_ends_the_session_here_and_at_the_provider(site, new_page):
     page.get_by_role("link", name="Sign in with Partner ID").click()
     page.wait_for_url(re.compile(rf"^{re.escape(site.provider.issuer)}/interaction/"))
     assert page.locator("input[name=login]").is_visible(), "the provider asks for a login again"
+
+
+def test_the_login_page_with_the_provider_button_passes_axe(site, new_page):
+    page = new_page(site.base, bypass_csp=True)  # axe is injected as a script
+    page.goto("/login")
+    assert page.get_by_role("link", name="Sign in with Partner ID").is_visible()
+    serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, describe_violations(serious)
