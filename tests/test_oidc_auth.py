@@ -89,3 +89,10 @@ def test_the_login_page_offers_the_provider(harness):
 def test_wrong_settings_stop_the_startup_naming_the_setting(module_host, change, named):
     with pytest.raises(StartupError, match=named):
         module_host(plugins=["oidc_auth"], settings={"oidc_auth": {**SETTINGS, **change}})
+
+
+def test_an_answer_naming_another_issuer_is_refused(harness):
+    """RFC 9207 (the `iss` parameter the real provider sends): a mix-up with another provider."""
+    state = derived(harness.host, FLOW)[0]
+    answer = callback(harness, f"state={state}&code=abc&iss=https://evil.example")
+    assert answer.status_code == 400 and "Sign-in refused" in answer.text
