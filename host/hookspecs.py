@@ -219,6 +219,20 @@ def login_options(host: Host, req: falcon.Request) -> list[LoginOption] | None:
     """
 
 
+@hookspec(firstresult=True)
+def logout_redirect(host: Host, req: falcon.Request, actor: Actor) -> str | None:
+    """Where the browser goes once `POST /logout` has ended the host's session, instead of the
+    login page: an identity provider's end-session page (OIDC RP-initiated logout).
+
+    Return an absolute URL for actors this plugin signed in, None otherwise; the first non-None
+    answer wins. Called before the session ends; make no slow network call.
+
+    :param host: the running host.
+    :param req: the logout request.
+    :param actor: the user logging out.
+    """
+
+
 @hookspec
 def handle_event(host: Host, event: Event) -> Any:
     """React to something another plugin emitted with `host.emit(...)`.

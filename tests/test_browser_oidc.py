@@ -16,6 +16,7 @@ import requests
 
 from host import users
 from host.testing import FileClock, Harness, free_port, start_gunicorn, stop_process
+from host.testing.browser import axe_violations, describe_violations
 from host.testing.browser import login as form_login
 from tests.oidc_provider import OidcProvider
 
@@ -42,7 +43,11 @@ def site(module_host, oidc_provider):
     provider = oidc_provider(f"{base}/oidc/callback")
     harness = module_host(
         plugins=["pat_auth", "oidc_auth", CLOCK],
-        settings={"oidc_auth": provider.settings(roles=ROLES, jwks_refresh_min_seconds=0)},
+        settings={
+            "oidc_auth": provider.settings(
+                roles=ROLES, jwks_refresh_min_seconds=0, post_logout_redirect_uri=f"{base}/login?logged_out=1"
+            )
+        },
     )
     with harness.db():
         users.ensure_role("release-admin", ["login", "admin"])
@@ -171,3 +176,25 @@ def test_the_provider_cannot_take_over_a_local_account(site, new_page):
     assert roles_of(site, "ines")[0] == "internal"
     form_login(page, "ines", "pw-" + "x" * 8)
     assert page.url == f"{site.base}/"
+
+
+def test_logout_ends_the_session_here_and_at_the_provider(site, new_page):
+    page = new_page(site.base)
+    provider_login(page, site, "olga")
+    page.locator("summary").first.click()  # the user menu
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(site.provider.issuer)}/session/end"))
+    page.get_by_role("button", name="Yes, sign me out").click()  # the provider's end-session page
+    page.wait_for_url(f"{site.base}/login?logged_out=1")
+    assert page.get_by_text("You have logged out.").is_visible()
+    page.get_by_role("link", name="Sign in with Partner ID").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(site.provider.issuer)}/interaction/"))
+    assert page.locator("input[name=login]").is_visible(), "the provider asks for a login again"
+
+
+def test_the_login_page_with_the_provider_button_passes_axe(site, new_page):
+    page = new_page(site.base, bypass_csp=True)  # axe is injected as a script
+    page.goto("/login")
+    assert page.get_by_role("link", name="Sign in with Partner ID").is_visible()
+    serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, describe_violations(serious)

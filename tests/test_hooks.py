@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from host import ADMIN, Actor, BaseModel, Config, Event, NavLink, StartupError, create_app, database
-from host.testing import TEST_SECRET_KEY, basic_auth
+from host.testing import TEST_SECRET_KEY, PageSession, basic_auth
 
 P = "tests.sample_plugins."
 ROUTES = P + "hooks_routes"
@@ -510,3 +510,18 @@ def test_hook_login_options_shown_on_the_login_page_in_order(make_host):
     zeta, acme = page.text.index('href="/hooks/zeta"'), page.text.index('href="/hooks/acme"')
     assert zeta < acme, "order 20 before the default 100"
     assert ">Sign in with Acme</a>" in page.text
+
+
+def test_hook_logout_redirect_sends_the_browser_on_after_the_session_ended(make_host):
+    harness = make_host(plugins=[P + "hooks_login_options"])
+    for name in ("zed", "amy"):
+        harness.user(name, ["login"])
+        browser = PageSession(harness)
+        assert browser.login(name, "pw-" + "x" * 8).status_code == 303
+        out = browser.post_form("/logout", {})
+        if name == "zed":  # a page that goes on (the CSP's form-action stops a cross-site redirect)
+            assert out.status_code == 200 and 'href="https://zeta.example/logout"' in out.text
+            assert 'content="0;url=https://zeta.example/logout"' in out.text
+        else:
+            assert out.status_code == 303 and out.headers["location"] == "/login?logged_out=1"
+        assert browser.get("/").status_code == 303, "the session ended either way"

@@ -164,13 +164,30 @@ class Login:
 
 
 class Logout:
-    """`POST /logout` (with the CSRF token, like every state-changing form) ends the session."""
+    """`POST /logout` (with the CSRF token, like every state-changing form) ends the session, then
+    goes to the login page, or where a plugin's `logout_redirect` says (an identity provider)."""
 
     def __init__(self, host) -> None:
         self.host = host
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        elsewhere = self.host.pm.hook.logout_redirect(host=self.host, req=req, actor=req.context.actor)
         sessions.end_session(self.host, req, resp)
+        if elsewhere:
+            # a page, not a redirect: the pages' CSP (`form-action 'self'`) stops a form's
+            # redirect to another site, and the provider is one
+            render_page(
+                self.host,
+                req,
+                resp,
+                "host/logged_out.html",
+                title="Logged out",
+                elsewhere=elsewhere,
+                actor=None,  # signed out: no user menu
+                nav_links=[],
+                csrf_token=None,
+            )
+            return
         resp.status = falcon.HTTP_303
         resp.location = "/login?" + urlencode({"logged_out": "1"})
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from host import PUBLIC, LoginOption, Route, hookimpl
+from host import EXTERNAL, PUBLIC, LoginOption, Route, hookimpl
 from plugins.oidc_auth.flow import Begin, Callback
-from plugins.oidc_auth.provider import Provider
+from plugins.oidc_auth.provider import Provider, ProviderError
 from plugins.oidc_auth.settings import OidcSettings
 
 _providers: WeakKeyDictionary = WeakKeyDictionary()
@@ -52,3 +52,16 @@ def register_routes(host):
 def login_options(host, req):
     name = host.settings("oidc_auth").provider_name
     return [LoginOption(label=f"Sign in with {name}", href="/oidc/login")]
+
+
+@hookimpl
+def logout_redirect(host, req, actor):
+    """RP-initiated logout for external users: the provider's end-session page, which sends the
+    browser back to `post_logout_redirect_uri` (when the provider offers one and it is set)."""
+    settings = host.settings("oidc_auth")
+    if actor.source != EXTERNAL or not settings.post_logout_redirect_uri:
+        return None
+    try:
+        return provider(host).end_session_url()
+    except ProviderError:
+        return None

@@ -107,6 +107,11 @@ class Callback:
             log.warning("OIDC callback refused: the state does not match this browser's flow")
             refuse(self.host, req, resp, EXPIRED, falcon.HTTP_400)
             return
+        issuer = req.get_param("iss")
+        if issuer is not None and issuer != settings.issuer:  # RFC 9207: an answer of another provider
+            log.warning("OIDC callback refused: it names another issuer")
+            refuse(self.host, req, resp, EXPIRED, falcon.HTTP_400)
+            return
         error = req.get_param("error") or ""
         if error:
             code = error if _ERROR_CODE.fullmatch(error) else "unknown"

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -27,9 +28,9 @@ try:
     from joserfc import jws, jwt
     from joserfc.errors import JoseError
     from joserfc.jwk import KeySet
-except ImportError:  # an optional dependency: the `oidc` extra
+except ImportError as exc:  # an optional dependency: the `oidc` extra
     raise StartupError(
-        "plugin 'oidc_auth' needs the Authlib library, which is not installed: "
+        f"plugin 'oidc_auth' needs the Authlib library, which is not installed ({exc}): "
         "python3 -m pip install 'release-host[oidc]'"
     ) from None
 
@@ -143,6 +144,19 @@ class Provider:
             self.metadata().authorization_endpoint, state=state, nonce=nonce, code_verifier=code_verifier
         )
         return str(url)
+
+    def end_session_url(self) -> str | None:
+        """The provider's end-session page for this client (no ID token is kept to hint with)."""
+        endpoint = self.metadata().end_session_endpoint
+        if not endpoint:
+            return None
+        query = urlencode(
+            {
+                "client_id": self.settings.client_id,
+                "post_logout_redirect_uri": self.settings.post_logout_redirect_uri,
+            }
+        )
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     def exchange(self, code: str, code_verifier: str) -> str:
         """The ID token the token endpoint gives for this code (PKCE verifier, client secret in Basic)."""

@@ -48,6 +48,12 @@ class OidcSettings(PluginSettings, frozen=True):  # frozen restated for type che
                 "redirect_uri is required: this host's https://HOST/oidc/callback "
                 "(as registered at the provider)"
             )
+        if self.post_logout_redirect_uri and not self.post_logout_redirect_uri.startswith(
+            ("https://", "http://")
+        ):
+            raise ValueError(
+                "post_logout_redirect_uri must be an absolute URL, e.g. https://HOST/login?logged_out=1"
+            )
         if "openid" not in self.scopes:
             raise ValueError('scopes must include "openid"')
         unknown = sorted(set(self.algorithms) - {"RS256", "ES256", "PS256", "EdDSA"})
