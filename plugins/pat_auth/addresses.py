@@ -127,7 +127,7 @@ def _claim(host: Host, token_id: int, user_id: int, net: str, ip: str, *, first:
         ip=ip,
         detail=net[:40],
     )
-    payload.update(tokenNote=token.name, network=net, first=first)
+    payload.update(tokenNote=token.name, network=net, detail=net, first=first)
     audit.emit(host, NEW_ADDRESS.replace("-", "_"), payload)
     if not first:  # the first address is the owner's own script; a second one is news
         host.emit(

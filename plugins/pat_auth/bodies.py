@@ -161,7 +161,8 @@ class LeakReport(msgspec.Struct, forbid_unknown_fields=True):
         Meta(min_length=1, max_length=1000, description="Up to 1,000 candidate strings, as found."),
     ]
     source: Annotated[
-        str | None, Meta(max_length=2000, description="Where they were found, such as a URL.")
+        Annotated[str, Meta(max_length=2000)] | None,
+        Meta(description="Where they were found, such as a URL."),
     ] = None
 
 
