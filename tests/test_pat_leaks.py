@@ -133,3 +133,28 @@ def test_a_malformed_report_is_a_clear_400(harness, body):
     answer = harness.call("POST", LEAKED, json=body, remote_addr=REPORTER)
     assert answer.status_code == 400, answer.text
     assert set(answer.json) == {"error", "message"}
+
+
+def test_scan_finds_tokens_offline_never_prints_them_and_revokes_the_live_ones(harness, tmp_path):
+    alice = harness.user("alice")
+    live = harness.token(alice, "in the repo")
+    dead = tokens.new_token()
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "config").write_text(f"token = {tokens.new_token()}\n")
+    (repo / "ci.yml").write_text(f"steps:\n  - run: curl -u :{live} https://x\n  env: {dead}\n")
+    (repo / "notes.txt").write_text(f"not one: rpa_{'a' * 40}\n")
+    offline = harness.cli("tokens", "scan", str(repo))
+    assert offline.returncode == 1, offline.stderr
+    assert (
+        f"ci.yml:2: {tokens.hint(live)}" in offline.stdout
+        and f"ci.yml:3: {tokens.hint(dead)}" in offline.stdout
+    )
+    assert "2 token(s) found" in offline.stdout and ".git" not in offline.stdout
+    assert live not in offline.stdout + offline.stderr and dead not in offline.stdout
+    assert harness.call("GET", WHOAMI, token=live).status_code == 200, "without --revoke nothing changes"
+    revoked = harness.cli("tokens", "scan", "--revoke", str(repo / "ci.yml"))
+    assert "revoked 1 live token(s)" in revoked.stdout and "1 of them live" in revoked.stdout
+    assert harness.call("GET", WHOAMI, token=live).status_code == 401
+    clean = harness.cli("tokens", "scan", str(repo / "notes.txt"), str(tmp_path / "missing"))
+    assert clean.returncode == 0 and "skipped" in clean.stdout and "0 token(s) found" in clean.stdout

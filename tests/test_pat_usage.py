@@ -145,3 +145,16 @@ def test_m005_adds_the_use_columns_to_tokens_of_the_previous_schema(make_host):
     assert token["tokenNote"] == "before m005"
     assert used(token) == {"reports#view": 1}
     assert [a["network"] for a in token["recentAddresses"]] == ["127.0.0.1"] or token["recentAddresses"] == []
+
+
+def test_the_cli_narrows_a_token_to_what_it_used(harness):
+    alice = harness.user("alice", ["reports#view", "runner#registration"])
+    secret = harness.token(alice, "cron")
+    (token_id,) = listed(harness, alice)
+    harness.call("GET", "/api/v1/pat-test/reports", headers=pat(secret))
+    done = harness.cli("tokens", "narrow", str(token_id), "--days", "30")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"narrowed token {token_id} (cron) to: reports#view"
+    assert harness.call("GET", "/api/v1/pat-test/runners", headers=pat(secret)).status_code == 403
+    unused = harness.cli("tokens", "narrow", "999")
+    assert unused.returncode != 0 and "no personal access token 999" in unused.stderr

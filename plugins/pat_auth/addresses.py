@@ -31,7 +31,6 @@ from plugins.pat_auth.models import PatTokenAddress, PersonalAccessToken
 
 log = logging.getLogger("release_host.pat_auth")
 
-NEW_ADDRESS = "new-address"
 KEEP = 5
 MAX_REMEMBERED = 10_000
 
@@ -119,7 +118,7 @@ def _claim(host: Host, token_id: int, user_id: int, net: str, ip: str, *, first:
     username = token.user.username
     payload = audit.record(
         host,
-        NEW_ADDRESS,
+        audit.NEW_ADDRESS,
         token_id=token_id,
         hint=token.hint,
         user_id=user_id,
@@ -128,7 +127,7 @@ def _claim(host: Host, token_id: int, user_id: int, net: str, ip: str, *, first:
         detail=net[:40],
     )
     payload.update(tokenNote=token.name, network=net, detail=net, first=first)
-    audit.emit(host, NEW_ADDRESS.replace("-", "_"), payload)
+    audit.emit(host, "new_address", payload)
     if not first:  # the first address is the owner's own script; a second one is news
         host.emit(
             messages.NOTIFY,

@@ -24,6 +24,7 @@ REFUSED = "refused"
 REUSED = "reused"
 NARROWED = "narrowed"
 LEAKED = "leaked"
+NEW_ADDRESS = "new-address"
 MAX_SAMPLES = 5
 
 
@@ -249,6 +250,7 @@ def record_json(row: PatAuditRecord) -> AuditRecordOut:
         by=row.actor,
         ip=row.ip,
         user_agent=row.user_agent,
+        source=row.source,
         count=row.count,
         last_at=iso(row.last_at or row.at) or "",
         samples=row.samples.split(",") if row.samples else [],

@@ -114,7 +114,12 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
     at: Instant
     action: Annotated[
         str,
-        Meta(description="created, deleted, refused, reused, or a user.* / role.* change made on the pages"),
+        Meta(
+            description=(
+                "created, deleted, refused, reused, narrowed, leaked, new-address, or a user.* / role.*"
+                " change made on the pages"
+            )
+        ),
     ]
     reason: str | None
     detail: str
@@ -125,6 +130,7 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
     by: str | None
     ip: str | None
     user_agent: str | None
+    source: Annotated[str | None, Meta(description="Where a leaked token was found, as reported.")]
     count: int
     last_at: Instant
     samples: list[str]

@@ -46,27 +46,37 @@ def report(host: Host, req: falcon.Request, strings: list[str], source: str | No
     if not candidates:
         return 0
     attempts = check_attempts(host, req)
-    digests = [host.secrets.digest(secret, tokens.DIGEST_PURPOSE) for secret in candidates]
-    t = PersonalAccessToken
-    found = list(t.select(t.id).where(t.digest.in_(digests) & store.live(host.now())).order_by(t.id))
+    found = live_ids(host, candidates)
     if not found:
         with write_transaction():
             record_failure(host, attempts)
         return 0
-    ip = client_address(host, req)
+    return revoke(host, found, source, client_address(host, req), REPORTER)
+
+
+def live_ids(host: Host, secrets: list[str]) -> list[int]:
+    """The ids of the live tokens among well-formed `secrets` (one query)."""
+    digests = [host.secrets.digest(secret, tokens.DIGEST_PURPOSE) for secret in secrets]
+    t = PersonalAccessToken
+    query = t.select(t.id).where(t.digest.in_(digests) & store.live(host.now())).order_by(t.id)
+    return [row.id for row in query]
+
+
+def revoke(host: Host, token_ids: list[int], source: str | None, ip: str | None, by: str) -> int:
+    """Revoke each as leaked (audit, events, the owner's message); how many were still live."""
     where = host.redact(source)[:MAX_SOURCE] if source else None
     revoked = 0
-    for row in found:
+    for token_id in token_ids:
         try:
-            token = store.delete_token(host, row.id, by=REPORTER, ip=ip)
+            token = store.delete_token(host, token_id, by=by, ip=ip)
         except store.NotFound:  # revoked meanwhile
             continue
-        _tell(host, token, where, ip)
+        _tell(host, token, where, ip, by)
         revoked += 1
     return revoked
 
 
-def _tell(host: Host, token: PersonalAccessToken, source: str | None, ip: str | None) -> None:
+def _tell(host: Host, token: PersonalAccessToken, source: str | None, ip: str | None, by: str) -> None:
     """The `leaked` audit row, `pat.leaked`, and the owner's message."""
     username = User.select(User.username).where(User.id == token.user_id).scalar()
     payload = audit.record(
@@ -76,7 +86,7 @@ def _tell(host: Host, token: PersonalAccessToken, source: str | None, ip: str | 
         hint=token.hint,
         user_id=token.user_id,
         username=username,
-        by=REPORTER,
+        by=by,
         ip=ip,
         source=source,
     )
