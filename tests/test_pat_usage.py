@@ -101,8 +101,8 @@ def test_narrowing_never_widens_and_says_why_when_it_cannot(harness, clock):
     ids = {t["tokenNote"]: t["id"] for t in listed(harness, alice).values()}
     harness.call("GET", "/api/v1/pat-test/reports", headers=pat(secret))
     harness.call("GET", "/api/v1/releases", headers=pat(secret))  # release#view: refused by the scope
-    narrowed = harness.call("POST", f"{TOKENS}/{ids['picked']}/narrow", as_user=alice)
-    assert narrowed.status_code == 200
+    narrowed = harness.call("POST", f"{TOKENS}/{ids['picked']}/narrow", as_user=alice, body="null")
+    assert narrowed.status_code == 200, narrowed.text
     assert narrowed.json["globalPermissions"] == ["reports#view"]
     assert harness.call("GET", "/api/v1/pat-test/runners", headers=pat(secret)).status_code == 403
 

@@ -31,6 +31,7 @@ from plugins.pat_auth.bodies import NarrowToken, TokenOut
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 
 DEFAULT_DAYS = 90
+_OPTIONAL: Any = NarrowToken | None
 
 
 def narrow_token(
@@ -89,7 +90,9 @@ class Narrow:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
         actor = resources.token_manager(req)
-        body = read_json(req, NarrowToken) if req.content_length else NarrowToken()
+        # the body is optional: none, or `null`, means every default
+        body: NarrowToken | None = read_json(req, _OPTIONAL) if req.content_length else None
+        body = body or NarrowToken()
         try:
             token = narrow_token(
                 self.host,

@@ -20,7 +20,7 @@ import logging
 import threading
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import peewee
@@ -58,17 +58,22 @@ def dump(use: dict[str, list[Any]]) -> str:
 
 
 class _Pending:
-    """Per worker and host: token id → key → [count, last] not yet written."""
+    """Per worker and host: token id → key → [count, last] not yet written (`last` a datetime:
+    formatted only when written, not on every request)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.tokens: dict[int, dict[str, list[Any]]] = {}
 
-    def add(self, token_id: int, name: str, count: int, last: str) -> None:
+    def add(self, token_id: int, name: str, count: int, last: datetime) -> None:
         with self.lock:
-            entry = self.tokens.setdefault(token_id, {}).setdefault(name, [0, last])
-            entry[0] += count
-            entry[1] = max(entry[1], last)
+            entry = self.tokens.setdefault(token_id, {}).get(name)
+            if entry is None:
+                self.tokens[token_id][name] = [count, last]
+            else:
+                entry[0] += count
+                if last > entry[1]:
+                    entry[1] = last
 
     def take(self, token_id: int) -> dict[str, list[Any]]:
         with self.lock:
@@ -98,25 +103,30 @@ def pending(host: Host) -> _Pending:
 
 
 def decided(host: Host, actor: Actor, permission: str, allowed: bool) -> None:
-    """The `permission_decided` hook for a token: count the decision once per request."""
+    """The `permission_decided` hook for a token: count the decision once per request. On every
+    token request, so the usual case (a permission the token used before) is a substring test
+    and a dictionary update, no formatting and no query."""
     if actor.credential_id is None:
         return
-    name = key(permission, allowed)
-    seen = actor.extra.setdefault(SEEN, set())
-    if name in seen:
+    name = (ALLOWED if allowed else DENIED) + permission
+    extra = actor.extra
+    seen = extra.get(SEEN)
+    if seen is None:
+        seen = extra[SEEN] = set()
+    elif name in seen:
         return
     seen.add(name)
     token_id = int(actor.credential_id)
-    at = iso(host.now()) or ""
-    if f'"{name}"' in (actor.extra.get(RAW) or ""):
-        pending(host).add(token_id, name, 1, at)
+    now = host.now()
+    if f'"{name}"' in (extra.get(RAW) or ""):
+        pending(host).add(token_id, name, 1, now)
         return
     try:
-        if not _first_use(token_id, name, at):
-            pending(host).add(token_id, name, 1, at)
+        if not _first_use(token_id, name, iso(now) or ""):
+            pending(host).add(token_id, name, 1, now)
     except peewee.DatabaseError as exc:  # a busy database must not fail the request
         log.warning("could not record a permission use of token %s: %s", token_id, type(exc).__name__)
-        pending(host).add(token_id, name, 1, at)
+        pending(host).add(token_id, name, 1, now)
 
 
 def _same(raw: str | None) -> peewee.Expression:
@@ -142,7 +152,8 @@ def merge(stored: str | None, taken: dict[str, list[Any]]) -> str | None:
     if not taken:
         return stored
     use = parse(stored)
-    for name, (count, last) in taken.items():
+    for name, (count, instant) in taken.items():
+        last = iso(instant) or ""
         entry = use.get(name)
         if entry is None or len(entry) != 3:
             use[name] = [count, last, last]
