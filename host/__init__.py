@@ -16,7 +16,7 @@ from host.jobs import Periodic, enqueue_job, run_due_jobs
 from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
 from host.navigation import NavLink
-from host.pages import render_page, static_url
+from host.pages import Pager, pager, render_page, static_url
 from host.permissions import ADMIN, SECURITY_EDIT, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
@@ -95,6 +95,8 @@ __all__ = [
     "read_json",
     "read_query",
     "send_json",
+    "Pager",
+    "pager",
     "render_page",
     "permissions_column",
     "presented_credentials",
