@@ -55,4 +55,7 @@ def test_narrow_to_used_permissions_keeps_the_script_working_and_refuses_the_res
         assert requests.get(f"{base}/api/v1/releases", headers=headers, timeout=30).status_code == 200
         refused = requests.post(f"{base}/api/v1/templates", headers=headers, json=PLAN, timeout=30)
         assert refused.status_code == 403
+    page.set_viewport_size({"width": 375, "height": 812})  # the used list and the button fit a phone
+    expect(row.get_by_role("button", name="Narrow token lister to used permissions")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert console_errors(page) == []

@@ -69,10 +69,7 @@
     const block = el("div", "usage");
     const granted = uses.filter((use) => use.granted);
     const refused = uses.filter((use) => !use.granted);
-    if (!uses.length) {
-      block.append(el("span", "muted", `Used no permission in the last ${windowDays()} days.`));
-      return block;
-    }
+    if (!uses.length) return null; // "Last used: Never" or an idle token: nothing to tell here
     if (granted.length) {
       block.append(el("span", "muted", "Used:"));
       const list = el("ul", "chips used-list");
