@@ -158,3 +158,34 @@ def test_the_cli_narrows_a_token_to_what_it_used(harness):
     assert harness.call("GET", "/api/v1/pat-test/runners", headers=pat(secret)).status_code == 403
     unused = harness.cli("tokens", "narrow", "999")
     assert unused.returncode != 0 and "no personal access token 999" in unused.stderr
+
+
+def test_patch_renames_and_narrows_a_token_but_never_widens_it(harness):
+    alice = harness.user("alice", ["reports#view", "runner#registration", "release#view"])
+    secret = harness.token(alice, "deploy", permissions=["reports#view", "runner#registration"])
+    harness.token(alice, "other")
+    ids = {t["tokenNote"]: t["id"] for t in listed(harness, alice).values()}
+    url = f"{TOKENS}/{ids['deploy']}"
+    changed = harness.call(
+        "PATCH", url, as_user=alice, json={"tokenNote": "deploy bot", "globalPermissions": ["reports#view"]}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json["tokenNote"], changed.json["globalPermissions"]) == ("deploy bot", ["reports#view"])
+    assert harness.call("GET", "/api/v1/pat-test/runners", headers=pat(secret)).status_code == 403
+    wider = harness.call(
+        "PATCH", url, as_user=alice, json={"globalPermissions": ["reports#view", "release#view"]}
+    )
+    assert wider.status_code == 400
+    assert wider.json["message"].startswith(
+        "A token's permissions can be narrowed, never widened: release#view is"
+    )
+    taken = harness.call("PATCH", url, as_user=alice, json={"tokenNote": "other"})
+    assert taken.status_code == 409
+    for body in ({}, {"globalPermissions": []}, {"tokenNote": ""}, {"scope": "all"}):
+        bad = harness.call("PATCH", url, as_user=alice, json=body)
+        assert bad.status_code == 400 and set(bad.json) == {"error", "message"}, body
+    assert harness.call("PATCH", url, headers=pat(secret), json={"tokenNote": "x"}).status_code == 403
+    assert harness.call("PATCH", url, as_user=harness.user("bob"), json={"tokenNote": "x"}).status_code == 404
+    assert listed(harness, alice)[ids["deploy"]]["tokenNote"] == "deploy bot"
+    (event,) = [e for e in pat_routes.EVENTS if e.name == "pat.changed"]
+    assert event.payload["before"] == ["reports#view", "runner#registration"]

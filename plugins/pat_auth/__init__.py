@@ -18,7 +18,6 @@ from plugins.pat_auth import (
     auth,
     cli,
     leaks,
-    narrowing,
     reminders,
     resources,
     rotation_api,
@@ -45,7 +44,6 @@ def register_routes(host):
     return (
         resources.routes(host)
         + rotation_api.routes(host)
-        + narrowing.routes(host)
         + leaks.routes(host)
         + list(views.page_routes(host))
         + admin_views.admin_routes(host)

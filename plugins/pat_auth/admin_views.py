@@ -39,6 +39,7 @@ ACTIONS = {
     audit.REFUSED: "Refused",
     audit.REUSED: "Reused after rotation",
     audit.NARROWED: "Narrowed to used permissions",
+    audit.CHANGED: "Renamed or narrowed",
     audit.LEAKED: "Reported leaked",
     audit.NEW_ADDRESS: "Used from a new address",
     **audit.SECURITY_EVENTS,

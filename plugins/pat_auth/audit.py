@@ -23,6 +23,7 @@ DELETED = "deleted"
 REFUSED = "refused"
 REUSED = "reused"
 NARROWED = "narrowed"
+CHANGED = "changed"
 LEAKED = "leaked"
 NEW_ADDRESS = "new-address"
 MAX_SAMPLES = 5
@@ -155,7 +156,7 @@ def emit(
     host: Host, action: str, payload: dict[str, Any], actor: Actor | None = None, log_line: bool = True
 ) -> None:
     """Log a line (unless `log_line` is False: a refusal already logged this minute) and tell
-    other plugins (`pat.created`, `pat.deleted`, `pat.refused`, `pat.narrowed`, `pat.leaked`,
+    other plugins (`pat.created`, `pat.deleted`, `pat.refused`, `pat.narrowed`, `pat.changed`, `pat.leaked`,
     `pat.new_address`)."""
     if log_line:
         _log(action, payload)

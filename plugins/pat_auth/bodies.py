@@ -153,6 +153,19 @@ class AuditQuery(Paging):
     username: Annotated[str | None, Meta(description="Only records about this user.")] = None
 
 
+class ChangeToken(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """A new name, a narrower scope, or both; a field left out is unchanged."""
+
+    token_note: Annotated[
+        str | None,
+        Meta(description="The new name (as at creation).", extra_json_schema={"pattern": NOTE_TEXT}),
+    ] = None
+    global_permissions: Annotated[
+        list[str] | None,
+        Meta(description="The new scope: permissions its current scope already covers (never wider)."),
+    ] = None
+
+
 class NarrowToken(msgspec.Struct, forbid_unknown_fields=True):
     """How far back the use counts: permissions used in the last `days` days (default 90)."""
 
