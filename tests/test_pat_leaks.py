@@ -117,6 +117,9 @@ def test_unknown_well_formed_reports_are_limited_per_address(harness):
 
 
 @pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # its SQL runs on both databases in-process
+@pytest.mark.parametrize(
     "body",
     [
         {},
@@ -135,6 +138,9 @@ def test_a_malformed_report_is_a_clear_400(harness, body):
     assert set(answer.json) == {"error", "message"}
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # its SQL runs on both databases in-process
 def test_scan_finds_tokens_offline_never_prints_them_and_revokes_the_live_ones(harness, tmp_path):
     alice = harness.user("alice")
     live = harness.token(alice, "in the repo")

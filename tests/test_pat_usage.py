@@ -147,6 +147,9 @@ def test_m005_adds_the_use_columns_to_tokens_of_the_previous_schema(make_host):
     assert [a["network"] for a in token["recentAddresses"]] == ["127.0.0.1"] or token["recentAddresses"] == []
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # its SQL runs on both databases in-process
 def test_the_cli_narrows_a_token_to_what_it_used(harness):
     alice = harness.user("alice", ["reports#view", "runner#registration"])
     secret = harness.token(alice, "cron")

@@ -39,6 +39,9 @@ def both_workers(base: str, headers: dict[str, str]) -> set[int]:
     return workers
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # its SQL runs on both databases in-process
 def test_a_reported_token_is_refused_by_every_worker_on_the_next_request(harness, serve):
     alice = harness.user("alice")
     base = serve(harness, workers=2)
