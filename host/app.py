@@ -70,6 +70,7 @@ class Host:
         self.actor_chain = Chain(pm, "actor_from_request")
         self.validate_chain = Chain(pm, "validate_actor")
         self.permission_chain = Chain(pm, "permission_allowed")
+        self.decided_chain = Chain(pm, "permission_decided")
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook one implementation at a time, in registration order,

@@ -106,6 +106,25 @@ def permission_allowed(host: Host, actor: Actor, permission: str, resource: str 
     """
 
 
+@hookspec
+def permission_decided(
+    host: Host, actor: Actor, permission: str, resource: str | None, allowed: bool
+) -> None:
+    """Observe a decision the host made (`host.allowed`), after the veto rule combined the answers.
+
+    For a plugin that records what a credential really used (pat_auth's per-permission use);
+    it is called on every decision, so return at once when the actor is not yours and write
+    nothing per call. Its return value is ignored; an exception propagates as from
+    `permission_allowed`.
+
+    :param host: the running host.
+    :param actor: the authenticated caller.
+    :param permission: the registered permission decided.
+    :param resource: the object concerned, or None for a global check.
+    :param allowed: the host's answer.
+    """
+
+
 @hookspec(firstresult=True)
 def authenticate_password(host: Host, username: str, password: str) -> Any | None:
     """Check a username and password (Basic auth, the login page).

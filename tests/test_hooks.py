@@ -185,6 +185,23 @@ def test_hook_permission_allowed_veto_rule(make_host):
         assert harness.host.allowed(None, "notes#read", "Notes/shared") is False
 
 
+def test_hook_permission_decided_sees_each_combined_answer(make_host):
+    from tests.sample_plugins import hooks_decided
+
+    hooks_decided.DECISIONS.clear()
+    harness = make_host(plugins=[P + "hooks_decided", P + "hooks_permissions", ROUTES])
+    mallory = harness.user("mallory", [ADMIN])
+    alice = harness.user("alice", ["risk_profile#edit"])
+    assert harness.call("POST", "/api/v1/hooks/releases", as_user=mallory).status_code == 403
+    assert harness.call("POST", "/api/v1/hooks/releases", as_user=alice).status_code == 201
+    # the veto rule's outcome, not any one implementation's answer
+    assert ("mallory", "risk_profile#edit", None, False) in hooks_decided.DECISIONS
+    assert ("alice", "risk_profile#edit", None, True) in hooks_decided.DECISIONS
+    with harness.db():
+        harness.host.allowed(Actor(user_id=alice.id, username="alice"), "notes#read", "Notes/shared")
+    assert hooks_decided.DECISIONS[-1] == ("alice", "notes#read", "Notes/shared", True)
+
+
 def test_hook_authenticate_password_for_another_user_source(make_host):
     harness = make_host(plugins=[P + "hooks_password", ROUTES])
     harness.user("lena", source="ldap")

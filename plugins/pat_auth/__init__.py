@@ -6,7 +6,10 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
+import logging
 from weakref import WeakKeyDictionary
+
+import peewee
 
 from host import Periodic, hookimpl
 from plugins.pat_auth import (
@@ -14,17 +17,21 @@ from plugins.pat_auth import (
     audit,
     auth,
     cli,
+    leaks,
     reminders,
     resources,
     rotation_api,
     status,
     store,
     tokens,
+    usage,
     views,
 )
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
+
+log = logging.getLogger("release_host.pat_auth")
 
 
 @hookimpl
@@ -37,6 +44,7 @@ def register_routes(host):
     return (
         resources.routes(host)
         + rotation_api.routes(host)
+        + leaks.routes(host)
         + list(views.page_routes(host))
         + admin_views.admin_routes(host)
     )
@@ -58,6 +66,12 @@ def actor_from_request(host, req):
     if secret is None:
         return None
     return auth.actor_for_token(host, req, secret)
+
+
+@hookimpl
+def permission_decided(host, actor, permission, allowed):
+    if actor.via == "token":
+        usage.decided(host, actor, permission, allowed)
 
 
 @hookimpl
@@ -108,3 +122,7 @@ def shutdown(host):
     work = _reminder_threads.pop(host, None)
     if work is not None:
         work.stop()
+    try:
+        usage.flush(host)  # this worker's permission counts not written yet
+    except peewee.DatabaseError as exc:
+        log.warning("could not write the permission counts at shutdown: %s", type(exc).__name__)

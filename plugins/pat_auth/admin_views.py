@@ -37,6 +37,11 @@ ACTIONS = {
     audit.CREATED: "Created",
     audit.DELETED: "Deleted",
     audit.REFUSED: "Refused",
+    audit.REUSED: "Reused after rotation",
+    audit.NARROWED: "Narrowed to used permissions",
+    audit.CHANGED: "Renamed or narrowed",
+    audit.LEAKED: "Reported leaked",
+    audit.NEW_ADDRESS: "Used from a new address",
     **audit.SECURITY_EVENTS,
 }
 REASONS = {"expired": "expired", "invalid": "invalid", "owner-disabled": "owner disabled"}

@@ -53,6 +53,12 @@ class PatSettings(PluginSettings, frozen=True):  # frozen restated for type chec
     max_tokens_per_user: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_MAX_TOKENS
     # a rotated-out secret presented after its overlap also revokes its replacements (GitLab's rule)
     revoke_family_on_reuse: bool = False
+    # a token's client addresses are told apart by network: IPv4 by this many bits (32: each
+    # address), IPv6 by its /64; a first use from a new one is audited and announced (`addresses.py`)
+    new_address_prefix_v4: Annotated[int, msgspec.Meta(ge=8, le=32)] = 32
+    new_address_prefix_v6: Annotated[int, msgspec.Meta(ge=16, le=128)] = 64
+    # reports of leaked tokens (`leaks.py`): at most this many strings per report
+    max_leak_report: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1000
     # the server's address as people reach it, for links in messages; empty: http://<bind>
     public_url: str = ""
     # expiry reminders: how long before expiry ("<n>d"), how often each server process looks
