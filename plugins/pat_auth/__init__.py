@@ -20,6 +20,7 @@ from plugins.pat_auth import (
     leaks,
     reminders,
     resources,
+    retire,
     rotation_api,
     status,
     store,
@@ -113,8 +114,13 @@ def startup(host):
     """In a server process, look for due expiry reminders every `reminder_interval_minutes`."""
     minutes = host.settings("pat_auth").reminder_interval_minutes
     if host.context == "server" and minutes:
-        work = Periodic(host, "pat-reminders", minutes * 60, lambda: reminders.run(host))
+        work = Periodic(host, "pat-reminders", minutes * 60, lambda: _round(host))
         _reminder_threads[host] = work.start()
+
+
+def _round(host):
+    reminders.run(host)
+    retire.run(host)
 
 
 @hookimpl

@@ -9,7 +9,7 @@ import sys
 import msgspec
 
 from host import Host, User, actor_for, find_user, iso, number_argument
-from plugins.pat_auth import audit, narrowing, reminders, rotation, scan, store
+from plugins.pat_auth import audit, narrowing, reminders, retire, rotation, scan, store
 from plugins.pat_auth.models import PersonalAccessToken
 
 MAX_LIMIT = 100_000  # rows one command prints
@@ -122,9 +122,11 @@ def cmd_narrow(host: Host, args: argparse.Namespace) -> int:
 
 def cmd_remind(host: Host, args: argparse.Namespace) -> int:
     done = reminders.run(host)
+    warned, revoked = retire.run(host)
     print(
         f"sent {done.messages} reminder message(s) about {done.tokens} token(s)"
         f"{'; and the admins digest' if done.digest else ''}"
+        + (f"; unused tokens: {warned} warned, {revoked} revoked" if retire.spans(host) else "")
     )
     return 0
 

@@ -207,3 +207,21 @@ def leak_report(
         ],
         user_id,
     )
+
+
+def unused_warning(
+    host: Host, user_id: int, name: str, hint: str, last: datetime, revoked_at: datetime
+) -> dict[str, Any]:
+    zone = owner_zone(user_id)
+    return _simple(
+        host,
+        "pat.unused",
+        f'Your personal access token "{name}" is unused and will be revoked',
+        [
+            f'The personal access token "{name}" ({hint}) has not been used since {when(last, zone)}. '
+            f"Under this server's policy it will be revoked on {when(revoked_at, zone)} unless it is "
+            "used before then.",
+            "If nothing needs it, delete it now; if a script does, nothing is lost by letting it run.",
+        ],
+        user_id,
+    )
