@@ -19,7 +19,15 @@ keepalive = 5
 preload_app = False
 timeout = 60
 graceful_timeout = 20
-accesslog = "-"
+# `[logging] format = "json"`: gunicorn's logs as JSON too, and the host's own per-request record
+# (host/jsonlog.py) instead of the access log.
+if _config.log_format == "json":
+    from host.jsonlog import logconfig as json_logging  # not `logconfig`: a gunicorn setting
+
+    logconfig_dict = json_logging()
+    accesslog = None
+else:
+    accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 limit_request_field_size = 16384
 

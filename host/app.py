@@ -25,6 +25,7 @@ from host.crypto import Secrets
 from host.dispatch import Chain
 from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
+from host.jsonlog import RequestIdMiddleware
 from host.middleware import (
     AuthMiddleware,
     BodyLimitMiddleware,
@@ -293,6 +294,7 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     host = Host(config, pm, context=context)
     app = App(
         middleware=[
+            RequestIdMiddleware(host),
             MetricsMiddleware(),
             SecurityHeadersMiddleware(),
             BodyLimitMiddleware(config.max_body_bytes),

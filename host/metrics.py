@@ -97,10 +97,9 @@ def _queue_depths(host: Host) -> dict[str, int]:
     from host import jobs
 
     with host.connection():
-        rows = (
-            jobs.Job.select(jobs.Job.status, peewee.fn.COUNT(jobs.Job.id)).group_by(jobs.Job.status).tuples()
-        )
-        return {status: count for status, count in rows}
+        query = jobs.Job.select(jobs.Job.status, peewee.fn.COUNT(jobs.Job.id)).group_by(jobs.Job.status)
+        rows: list[tuple[str, int]] = list(query.tuples())
+        return dict(rows)
 
 
 def scrape(host: Host) -> tuple[bytes, str]:
