@@ -98,7 +98,7 @@ def _queue_depths(host: Host) -> dict[str, int]:
 
     with host.connection():
         query = jobs.Job.select(jobs.Job.status, peewee.fn.COUNT(jobs.Job.id)).group_by(jobs.Job.status)
-        rows: list[tuple[str, int]] = list(query.tuples())
+        rows: list[tuple[str, int]] = list(query.tuples())  # type: ignore[arg-type]
         return dict(rows)
 
 
