@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -77,14 +77,27 @@ def word(value: str | None, fallback: str = "other") -> str:
     return value if value and _WORD.fullmatch(value) else fallback
 
 
+_children: dict[tuple[str, ...], Any] = {}  # labelled counters already looked up (labels() costs)
+
+
+def _child(counter: Any, *labels: str) -> Any:
+    key = (counter._name, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = counter.labels(*labels)
+        if len(_children) < 10_000:  # labels are bounded; this only caps memory if one is not
+            _children[key] = child
+    return child
+
+
 def count_request(route: str | None, method: str, status: str) -> None:
     made = _made or _instruments()
-    made.requests.labels(route or UNMATCHED, method if method in METHODS else "OTHER", status[:3]).inc()
+    _child(made.requests, route or UNMATCHED, method if method in METHODS else "OTHER", status[:3]).inc()
 
 
 def count_authentication(kind: str, outcome: str) -> None:
     made = _made or _instruments()
-    made.authentications.labels(word(kind), word(outcome)).inc()
+    _child(made.authentications, word(kind), word(outcome)).inc()
     if kind == "token" and outcome == "ok":
         made.token_uses.inc()
 
