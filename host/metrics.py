@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -64,11 +65,16 @@ class _Instruments:
 _made: _Instruments | None = None
 
 
+_making = threading.Lock()
+
+
 def _instruments() -> _Instruments:
+    """The instruments, made once per process even when a worker's threads count at once."""
     global _made
-    if _made is None:
-        _made = _Instruments()
-    return _made
+    with _making:
+        if _made is None:
+            _made = _Instruments()
+        return _made
 
 
 def word(value: str | None, fallback: str = "other") -> str:

@@ -44,7 +44,10 @@ class MetricsMiddleware:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        metrics.count_request(req.uri_template, req.method, str(resp.status_code))
+        try:
+            metrics.count_request(req.uri_template, req.method, str(resp.status_code))
+        except Exception:  # counting must never turn an answer into a 500
+            log.exception("could not count a request for /metrics")
 
 
 class ConnectionMiddleware:
