@@ -105,6 +105,7 @@ def logconfig(level: str = "INFO") -> dict[str, Any]:
         "root": {"level": level, "handlers": ["json"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["json"], "propagate": False},
-            "gunicorn.access": {"level": level, "handlers": ["json"], "propagate": False},
+            # off: the host's own `request` record (with the request id) replaces it
+            "gunicorn.access": {"level": "WARNING", "handlers": ["json"], "propagate": False},
         },
     }
