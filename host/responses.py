@@ -13,6 +13,7 @@ from typing import Any
 import falcon
 import peewee
 
+from host import metrics
 from host.bodies import read_body, too_large
 
 log = logging.getLogger("release_host")
@@ -106,6 +107,7 @@ def _handle_database_down(
     request: 503 with a message and `Retry-After`, never a 500; the pool reconnects by itself."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     log.error("database unavailable on %s %s: %s: %s", req.method, req.path, type(exc).__name__, first)
+    metrics.count_database_error(type(exc).__name__)
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _render(req, resp, falcon.HTTP_503, "Service Unavailable", DATABASE_UNAVAILABLE, page)
 

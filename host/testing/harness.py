@@ -203,8 +203,10 @@ class Harness:
         }
         plugins = {"enabled": self.config.enabled_plugins, **self.config.plugin_settings}
         security = asdict(self.config.security)
+        logging = {"format": self.config.log_format}
         path.write_text(
-            dump_toml({"server": server, "security": security, "plugins": plugins}), encoding="utf-8"
+            dump_toml({"server": server, "security": security, "logging": logging, "plugins": plugins}),
+            encoding="utf-8",
         )
         return path
 

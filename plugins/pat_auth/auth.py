@@ -199,7 +199,7 @@ def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -
         host, audit.REFUSED, reason=INVALID, detail=detail, hint=hint, ip=ip, persist=False
     )
     audit.emit(host, audit.REFUSED, payload, log_line=_first_this_minute(host, (ip, detail)))
-    raise AuthenticationFailed(MESSAGES[INVALID])
+    raise AuthenticationFailed(MESSAGES[INVALID], reason=detail)
 
 
 _logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, ...], str]] = (
@@ -252,7 +252,7 @@ def _refuse(
     audited again by this worker: repeating one value is no guess (each new value still counts),
     and a script left running with a dead token must not cost a write per request."""
     if not _first_this_minute(host, (client_address(host, req), detail, digest)):
-        raise AuthenticationFailed(MESSAGES[reason])
+        raise AuthenticationFailed(MESSAGES[reason], reason=detail)
     hint = tokens.hint(secret)
     try:
         attempts = check_attempts(host, req)
@@ -271,4 +271,4 @@ def _refuse(
         audit.emit(host, audit.REFUSED, payload, log_line=count == 1)
     except peewee.DatabaseError as exc:
         log.warning("could not audit a refused token (%s): %s", detail, type(exc).__name__)
-    raise AuthenticationFailed(MESSAGES[reason])
+    raise AuthenticationFailed(MESSAGES[reason], reason=detail)

@@ -1,15 +1,19 @@
 """Faults (issue 18, item 2): PostgreSQL stopped under two running hosts answers 503 with a JSON
 message (health: database unreachable), never a 500 or a hang, and both hosts serve again once it
 is back, without a restart; no webhook request that got a 200 is lost. SQLite locked by another
-process past the busy timeout: 503 with a message too."""
+process past the busy timeout: 503 with a message too. A gunicorn worker killed with SIGKILL while
+webhook posts arrive: every post that got a 200 is stored."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -115,3 +119,51 @@ def test_sqlite_locked_past_the_busy_timeout_gives_503(monkeypatch, tmp_path):
         assert harness.call("GET", WHOAMI, token=secret).status_code == 200
     finally:
         harness.host.shutdown()
+
+
+def test_a_worker_killed_while_webhook_posts_arrive_loses_no_accepted_post(postgres_cluster, tmp_path):
+    postgres_cluster.execute("DROP DATABASE IF EXISTS scale_kill")
+    postgres_cluster.execute("CREATE DATABASE scale_kill")
+    config = test_config(postgres_cluster.url("scale_kill"), tmp_path, ["webhooks"])
+    harness = build_harness(config, tmp_path)
+    try:
+        admin = harness.user("root", roles=("admin",))
+        endpoint = create(harness, admin, requestRetention=500)
+        (served,) = start_hosts(harness, ["a"], workers=2)
+        try:
+            accepted: set[int] = set()
+
+            def post(n: int) -> int:
+                try:
+                    answer = requests.post(f"{served.url}/webhooks/git-pushes", json={"n": n}, timeout=15)
+                except requests.ConnectionError:
+                    return 0  # the killed worker's connection: no answer, so nothing promised
+                if answer.status_code == 200:
+                    accepted.add(n)
+                return answer.status_code
+
+            workers = _workers(served)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                burst = [pool.submit(post, n) for n in range(80)]
+                while len(accepted) < 10:
+                    time.sleep(0.01)
+                os.kill(int(workers[0]), signal.SIGKILL)  # a worker this test's server started
+                statuses = [f.result() for f in burst]
+            assert set(statuses) <= {0, 200} and statuses.count(200) >= 10
+            assert post(1000) == 200  # gunicorn replaced the worker
+            kept = {json.loads(r["body"])["n"] for r in stored(harness, admin, endpoint["id"])}
+        finally:
+            stop_hosts([served])
+        assert accepted <= kept, "a webhook post that got a 200 was not stored"
+    finally:
+        harness.host.shutdown()
+
+
+def _workers(served: ServedHost) -> list[str]:
+    """The pids of the server's two gunicorn workers, once both have booted."""
+    children = Path(f"/proc/{served.proc.pid}/task/{served.proc.pid}/children")
+    deadline = time.monotonic() + 20
+    while len(found := children.read_text().split()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(found) == 2, found
+    return found

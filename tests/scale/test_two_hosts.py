@@ -7,7 +7,9 @@ from __future__ import annotations
 import http.client
 import itertools
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +19,9 @@ from host.config import SecuritySettings
 from host.testing import build_harness, test_config, token_headers
 from host.testing.hosts import start_hosts, stop_hosts
 from plugins.pat_auth import tokens
+from plugins.releases_api.models import Job
+from tests.releases.support import LOCAL, make_template, release_from, webhook
+from tests.releases.support import get as get_release
 from tests.webhooks.support import create, stored
 
 ROUTES = "tests.sample_plugins.pat_routes"
@@ -33,7 +38,11 @@ def deployment(postgres_cluster, tmp_path_factory):
     postgres_cluster.execute("CREATE DATABASE scale_two_hosts")
     tmp_path = tmp_path_factory.mktemp("two-hosts")
     config = test_config(
-        postgres_cluster.url("scale_two_hosts"), tmp_path, ["pat_auth", ROUTES, "webhooks"], security=LIMITS
+        postgres_cluster.url("scale_two_hosts"),
+        tmp_path,
+        ["pat_auth", ROUTES, "webhooks", "releases_api"],
+        {"releases_api": {"poll_seconds": 0.2, **LOCAL}},
+        security=LIMITS,
     )
     harness = build_harness(config, tmp_path, migrate=False)
     hosts = start_hosts(harness, ["a", "b"], env={"RELEASE_HOST_ADMIN_PASSWORD": "admin-pw-" + "x" * 8})
@@ -172,3 +181,28 @@ def test_sixty_concurrent_webhook_posts_across_both_hosts_keep_the_retention_exa
             "SELECT COUNT(*) FROM webhooks_requests WHERE endpoint_id = %s", (endpoint["id"],)
         ).fetchone()[0]
     assert count == 7
+
+
+def test_queued_tasks_are_claimed_by_the_workers_of_both_hosts_and_none_runs_twice(deployment, recorder):
+    """Four slow tasks and four worker processes (two per host, one task at a time each): all
+    four must be running at once, so every worker of both hosts claimed one."""
+    harness, hosts = deployment
+    admin = harness.user("root-releases", roles=("admin",))
+    template = make_template(harness, admin, [webhook(recorder.url + "/slow/${release.id}")])
+    releases = [release_from(harness, admin, template, f"R{i}", start=True)["id"] for i in range(4)]
+    deadline = time.monotonic() + 60
+    while len(recorder.paths()) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    recorder.release.set()
+    while time.monotonic() < deadline:
+        if {get_release(harness, admin, r)["status"] for r in releases} == {"COMPLETED"}:
+            break
+        time.sleep(0.2)
+    assert sorted(recorder.paths()) == sorted(f"/slow/{r}" for r in releases)
+    with harness.db():
+        jobs = list(Job.select().where(Job.release_id.in_(releases)))
+    assert sorted((j.status, j.attempts) for j in jobs) == [("done", 1)] * 4
+    pids = {j.worker.split(":")[1] for j in jobs}
+    for served in hosts:
+        children = Path(f"/proc/{served.proc.pid}/task/{served.proc.pid}/children").read_text().split()
+        assert set(children) <= pids, f"a worker of {served.url} claimed nothing"
