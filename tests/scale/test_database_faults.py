@@ -20,8 +20,16 @@ import requests
 
 from host import db as storage
 from host.responses import DATABASE_UNAVAILABLE
-from host.testing import PostgresCluster, build_harness, require, test_config, token_headers
-from host.testing.hosts import ServedHost, start_hosts, stop_hosts
+from host.testing import (
+    PostgresCluster,
+    ServedHost,
+    build_harness,
+    require,
+    start_hosts,
+    stop_hosts,
+    test_config,
+    token_headers,
+)
 from tests.webhooks.support import create, stored
 
 ROUTES = "tests.sample_plugins.pat_routes"

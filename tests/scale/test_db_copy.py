@@ -8,8 +8,7 @@ import pytest
 import requests
 
 from host import sessions
-from host.testing import build_harness, test_config, token_headers
-from host.testing.hosts import start_hosts, stop_hosts
+from host.testing import build_harness, start_hosts, stop_hosts, test_config, token_headers
 from host.users import User
 from tests.releases.support import LOCAL, make_template, manual, release_from
 from tests.webhooks.support import create

@@ -16,8 +16,7 @@ import pytest
 import requests
 
 from host.config import SecuritySettings
-from host.testing import build_harness, test_config, token_headers
-from host.testing.hosts import start_hosts, stop_hosts
+from host.testing import build_harness, start_hosts, stop_hosts, test_config, token_headers
 from plugins.pat_auth import tokens
 from plugins.releases_api.models import Job
 from tests.releases.support import LOCAL, make_template, release_from, webhook
