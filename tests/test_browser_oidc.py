@@ -198,3 +198,12 @@ def test_the_login_page_with_the_provider_button_passes_axe(site, new_page):
     assert page.get_by_role("link", name="Sign in with Partner ID").is_visible()
     serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     assert not serious, describe_violations(serious)
+
+
+@pytest.mark.parametrize("account", ["INES", "Ｉｎｅｓ", "іnеs"])
+def test_the_provider_cannot_take_over_a_local_account_in_another_case_or_width(site, new_page, account):
+    page = new_page(site.base)
+    provider_login(page, site, account)
+    text = page.locator("main").inner_text()
+    assert "is not managed by Partner ID" in text or "cannot be used here" in text, text
+    assert roles_of(site, "ines")[0] == "internal"
