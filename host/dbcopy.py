@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,12 +115,19 @@ def _non_empty(models: list[type[peewee.Model]]) -> list[str]:
     return [m._meta.table_name for m in models if m.table_exists() and m.select().limit(1).exists()]
 
 
+def _where(db: peewee.Database) -> str:
+    """The database's name; for SQLite the real path, so `./` or a symlink is the same file."""
+    if isinstance(db, peewee.SqliteDatabase) and db.database != ":memory:":
+        return os.path.realpath(db.database)
+    return str(db.database)
+
+
 def _open_target(url: str, source: peewee.Database) -> peewee.Database:
     try:
         target = open_database(url, connections=2)
     except (ValueError, TypeError) as exc:
         raise CopyRefused(f"--to: {exc}") from None
-    if type(target) is type(source) and target.database == source.database:
+    if type(target) is type(source) and _where(target) == _where(source):
         raise CopyRefused("--to names the database the deployment already uses")
     try:
         target.connect()
@@ -166,7 +174,8 @@ def copy(host: Host, url: str, replace: bool = False) -> list[TableReport]:
                     "give --replace to delete what its tables hold"
                 )
             if replace:
-                target.drop_tables(list(reversed(models)), safe=True, cascade=True)
+                cascade = isinstance(target, peewee.PostgresqlDatabase)  # SQLite has no CASCADE
+                target.drop_tables(list(reversed(models)), safe=True, cascade=cascade)
         with bound(target):
             apply_migrations(host.migrations())  # the schema, as `migrate` builds it there
         with bound(target), target.connection_context(), target.atomic():

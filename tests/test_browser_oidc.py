@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -198,3 +199,38 @@ def test_the_login_page_with_the_provider_button_passes_axe(site, new_page):
     assert page.get_by_role("link", name="Sign in with Partner ID").is_visible()
     serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     assert not serious, describe_violations(serious)
+
+
+@pytest.mark.parametrize("account", ["INES", "Ｉｎｅｓ", "іnеs"])
+def test_the_provider_cannot_take_over_a_local_account_in_another_case_or_width(site, new_page, account):
+    page = new_page(site.base)
+    provider_login(page, site, account)
+    text = page.locator("main").inner_text()
+    assert "is not managed by Partner ID" in text or "cannot be used here" in text, text
+    assert roles_of(site, "ines")[0] == "internal"
+
+
+def test_a_code_used_twice_is_refused_with_a_4xx_page(site):
+    """A double-submitted callback (same browser, same code): the provider refuses the second
+    exchange, and that is the browser's fault, not a bad gateway."""
+    browser = requests.Session()
+    url = browser.get(f"{site.base}/oidc/login", allow_redirects=False, timeout=10).headers["location"]
+    for _ in range(20):  # the provider's own login and consent forms, driven by hand
+        if url.startswith(site.base):
+            break
+        answer = browser.get(url, allow_redirects=False, timeout=10)
+        if answer.is_redirect:
+            url = urljoin(url, answer.headers["location"])
+            continue
+        action = urljoin(url, re.search(r'<form[^>]*action="([^"]+)"', answer.text).group(1))
+        fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', answer.text))
+        if 'name="login"' in answer.text:
+            fields.update(login="olga", password="any-password")
+        url = urljoin(
+            action, browser.post(action, data=fields, allow_redirects=False, timeout=10).headers["location"]
+        )
+    flow = {"release_host_oidc": browser.cookies["release_host_oidc"]}
+    first, again = (requests.get(url, cookies=flow, allow_redirects=False, timeout=10) for _ in range(2))
+    assert first.status_code == 303, first.text
+    assert again.status_code == 400, again.status_code
+    assert "Sign-in refused" in again.text and "try again" in again.text

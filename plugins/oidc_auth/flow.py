@@ -18,7 +18,7 @@ import falcon
 
 from host import Host, actor_for, render_page, same, start_session
 from plugins.oidc_auth.accounts import Refused, sign_in
-from plugins.oidc_auth.provider import Provider, ProviderError, TokenRefused
+from plugins.oidc_auth.provider import CodeRefused, Provider, ProviderError, TokenRefused
 
 log = logging.getLogger("release_host.oidc_auth")
 
@@ -141,6 +141,10 @@ class Callback:
                 f"The answer of {settings.provider_name} was refused: {exc}.",
                 falcon.HTTP_403,
             )
+            return
+        except CodeRefused as exc:  # a callback used twice (double submit, back button) or too late
+            log.warning("OIDC sign-in refused: %s", exc)
+            refuse(self.host, req, resp, EXPIRED, falcon.HTTP_400)
             return
         except ProviderError as exc:
             log.warning("OIDC sign-in failed: %s", exc)

@@ -23,6 +23,7 @@ import requests
 from host import StartupError
 
 try:
+    from authlib.integrations.base_client.errors import OAuthError
     from authlib.integrations.requests_client import OAuth2Session
     from authlib.oauth2.rfc6749.errors import OAuth2Error
     from joserfc import jws, jwt
@@ -41,6 +42,10 @@ log = logging.getLogger("release_host.oidc_auth")
 
 class ProviderError(Exception):
     """The provider could not be asked, or answered something unusable (the message is safe to show)."""
+
+
+class CodeRefused(ProviderError):
+    """The token endpoint refused the code (used already, expired): the browser's fault, a 4xx."""
 
 
 class TokenRefused(Exception):
@@ -168,8 +173,8 @@ class Provider:
                 code_verifier=code_verifier,
                 timeout=self.settings.timeout,
             )
-        except OAuth2Error as exc:
-            raise ProviderError(f"the provider refused the code ({exc.error})") from None
+        except (OAuth2Error, OAuthError) as exc:  # the requests client raises the latter
+            raise CodeRefused(f"the provider refused the code ({exc.error})") from None
         except requests.RequestException as exc:
             raise ProviderError(
                 f"the provider's token endpoint did not answer ({type(exc).__name__})"

@@ -28,6 +28,9 @@ const ACCOUNTS = {
   eric: { name: 'Eric Viewer', email: 'eric@partner.example', groups: ['viewers'] },
   nora: { name: 'Nora Nogroup', email: 'nora@partner.example', groups: [] },
   ines: { name: 'Ines Lookalike', email: 'ines@partner.example', groups: ['staff'] }, // a local user's name
+  INES: { name: 'Ines Case', groups: ['staff'] }, // the same name in another case
+  'Ｉｎｅｓ': { name: 'Ines Width', groups: ['staff'] }, // ... and in full width
+  'іnеs': { name: 'Ines Script', groups: ['staff'] }, // ... and with Cyrillic letters
 };
 
 function signingKey(type, options, alg) {
