@@ -2,6 +2,7 @@
 
 import argparse
 
+import falcon.testing
 import pytest
 
 from host import actor_for, find_user, hookspecs
@@ -32,6 +33,9 @@ def exercised(make_host):
         assert [link.label for link in links].count("Reduced") == 1, "besides the host's own links"
         assert host.emit("reduced.ping", {}) == [{"seen": "reduced.ping"}]
         assert "reduced_notes" in host.database.get_tables()
+    assert harness.call("GET", "/login").status_code == 200
+    request = falcon.testing.create_req(path="/logout", method="POST")
+    assert host.pm.hook.logout_redirect(host=host, req=request, actor=actor) is None
     parser = argparse.ArgumentParser()
     host.pm.hook.register_commands(host=host, subparsers=parser.add_subparsers())
     host.shutdown()

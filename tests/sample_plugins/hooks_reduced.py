@@ -121,3 +121,18 @@ def handle_event(event):
 def secret_patterns():
     CALLED.add("secret_patterns")
     return [r"reduced-secret-[0-9]+"]
+
+
+@hookimpl
+def permission_decided(permission):
+    CALLED.add("permission_decided")
+
+
+@hookimpl
+def login_options(req):
+    CALLED.add("login_options")
+
+
+@hookimpl
+def logout_redirect(actor):
+    CALLED.add("logout_redirect")
