@@ -103,6 +103,13 @@ class TaskBody(Body, tag_field="type", kw_only=True):
 class ManualTask(TaskBody, tag=MANUAL_TASK):
     """Waits IN_PROGRESS until someone completes it."""
 
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """A task without `type` (or with `type: null`) is a manual one (`_defaults`)."""
+        schema["properties"]["type"] = {"anyOf": [schema["properties"]["type"], {"type": "null"}]}
+        schema["required"] = [name for name in schema["required"] if name != "type"]
+        return schema
+
 
 class WebhookTask(TaskBody, tag=WEBHOOK_TASK, kw_only=True):
     """An HTTP request; `${name}` placeholders are filled in when it runs."""
@@ -173,6 +180,14 @@ class Phase(Body, kw_only=True):
     description: Text | None = None
     tasks: Annotated[list[Task], Meta(max_length=limits.MAX_TASKS_PER_PHASE)] | None = None
 
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """No `discriminator`: a task may leave `type` out (`ManualTask`), which a discriminator's
+        property may not."""
+        for choice in schema["properties"]["tasks"]["anyOf"]:
+            choice.get("items", {}).pop("discriminator", None)
+        return schema
+
     def spec(self) -> PhaseSpec:
         return PhaseSpec(
             title=self.title,
@@ -224,7 +239,7 @@ class Plan(Body, kw_only=True):
     variables: Variables | None = None
     script_username: RunAs = UNSET
     script_user_password: Password = UNSET
-    due_date: datetime | None = None
+    due_date: Annotated[datetime, Meta(extra_json_schema={"format": "date-time"})] | None = None
     phases: Annotated[list[Phase], Meta(max_length=limits.MAX_PHASES)] | None = None
 
     def spec(self) -> PlanSpec:
@@ -338,6 +353,23 @@ class Trigger(Body, kw_only=True):
     variables: ValueMap | None = None
     script_username: RunAs = UNSET
     script_user_password: Password = UNSET
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """`endpointPath` (not only slashes) or `endpointId` (not empty) is required (`spec`)."""
+        schema["anyOf"] = [
+            {
+                "required": ["endpointPath"],
+                "properties": {"endpointPath": {"type": "string", "pattern": "[^/]"}},
+            },
+            {
+                "required": ["endpointId"],
+                "properties": {
+                    "endpointId": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+                },
+            },
+        ]
+        return schema
 
     def spec(self) -> TriggerSpec:
         path = (self.endpoint_path or "").strip("/") or None

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from plugins.webhooks.models import AUTH_METHODS, METHODS
+from plugins.webhooks.models import AUTH_BASIC, AUTH_HMAC, AUTH_METHODS, AUTH_NONE, AUTH_TOKEN, METHODS
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
@@ -82,6 +82,38 @@ class NewEndpoint(EndpointChange, kw_only=True):
 
     title: Title
     path: Path
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """The secrets `endpoints.apply` requires of a new endpoint for each `authentication`
+        (a change keeps the secrets already set, so only a new endpoint states them)."""
+        schema["anyOf"] = [
+            {
+                "description": "token (the default): secretToken is a live personal access token.",
+                "required": ["secretToken"],
+                "properties": {
+                    "authentication": {"anyOf": [{"const": AUTH_TOKEN}, {"type": "null"}]},
+                    "secretToken": {"type": "string", "pattern": r"\S"},
+                },
+            },
+            {
+                "required": ["authentication", "secretToken"],
+                "properties": {
+                    "authentication": {"const": AUTH_HMAC},
+                    "secretToken": {"type": "string", "minLength": 1},
+                },
+            },
+            {
+                "required": ["authentication", "username", "password"],
+                "properties": {
+                    "authentication": {"const": AUTH_BASIC},
+                    "username": {"type": "string", "pattern": r"^[^:]*[^\s:][^:]*$"},
+                    "password": {"type": "string", "minLength": 1},
+                },
+            },
+            {"required": ["authentication"], "properties": {"authentication": {"const": AUTH_NONE}}},
+        ]
+        return schema
 
 
 class EndpointOut(msgspec.Struct, rename="camel"):
