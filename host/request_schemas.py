@@ -26,19 +26,24 @@ if TYPE_CHECKING:
 
 NUL_FREE = "^[^\\x00]*$"
 JSON_VALUE = "JsonValue"
+_WITH_NUL = {"$ref": "#/components/schemas/JsonValue/$defs/withNul"}
 JSON_VALUE_SCHEMA: dict[str, Any] = {
     "description": "Any JSON value without NUL characters (no database stores one).",
-    "anyOf": [
-        {"type": "string", "pattern": NUL_FREE},
-        {"type": ["number", "boolean", "null"]},
-        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
-        {
-            "type": "object",
-            "propertyNames": {"pattern": NUL_FREE},
-            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-        },
-    ],
+    "not": _WITH_NUL,
+    "$defs": {
+        "withNul": {
+            "description": "A JSON value with a NUL character somewhere: in a string or a field name.",
+            "anyOf": [
+                {"type": "string", "not": {"pattern": NUL_FREE}},
+                {"type": "array", "contains": _WITH_NUL},
+                {"type": "object", "not": {"propertyNames": {"pattern": NUL_FREE}}},
+                {"type": "object", "not": {"additionalProperties": {"not": _WITH_NUL}}},
+            ],
+        }
+    },
 }
+"""Said as "not a value with NUL": code generators (openapi-python-client) read a `not` as any
+value, where the same rule as a recursive union of every JSON type stops them."""
 _REF = {"$ref": f"#/components/schemas/{JSON_VALUE}"}
 _COMBINATORS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _OPEN_KEYS = {"description", "title", "default", "examples", "deprecated", "readOnly", "writeOnly"}

@@ -92,7 +92,7 @@ class CreateToken(msgspec.Struct, rename="camel"):
         properties = schema["properties"]
         properties["tokenNote"]["pattern"] = note_text()
         properties["expiration"] = {**properties["expiration"], **_expirations(host)}
-        names = {"type": "array", "items": {"enum": sorted(host.permissions)}}
+        names = {"type": "array", "items": {"type": "string", "enum": sorted(host.permissions)}}
         listed = {**names, "minItems": 1}
         properties["globalPermissions"] = {
             **properties["globalPermissions"],
@@ -109,7 +109,12 @@ class CreateToken(msgspec.Struct, rename="camel"):
                 "required": ["allPermissions"],
                 "properties": {
                     "allPermissions": {"const": True},
-                    "globalPermissions": {"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}]},
+                    "globalPermissions": {
+                        "anyOf": [
+                            {"type": "array", "items": {"type": "string"}, "maxItems": 0},
+                            {"type": "null"},
+                        ]
+                    },
                 },
             },
             {
