@@ -45,7 +45,9 @@ MAX_TIMEOUT = 600
 MAX_COMMENT = 10_000
 DEFAULT_EXPECTED = [200, 201, 202, 204]
 
-NotBlank = r"\S"
+NotBlank = r"[^\s\x1c-\x1f]"
+"""Not only whitespace as `str.strip` sees it: Python counts U+001C-U+001F as whitespace,
+the Unicode `White_Space` of other regex engines (the fuzzer's, a client's) does not."""
 URL = r"^https?://|\$\{"
 VARIABLE_NAME = r"^(\$\{[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}\}|[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99})$"
 PATTERNS = {

@@ -24,7 +24,10 @@ PATH_TEXT = r"^\s*/*[A-Za-z0-9][A-Za-z0-9._~-]{0,99}/*\s*$"
 READ_ONLY = "Read-only: accepted back (a client may send what it read) and ignored."
 
 Instant = Annotated[str, Meta(description="ISO 8601, UTC", extra_json_schema={"format": "date-time"})]
-Title = Annotated[str, Meta(max_length=200, extra_json_schema={"pattern": r"\S"})]
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+"""Not only whitespace as `str.strip` sees it: Python counts U+001C-U+001F as whitespace,
+the Unicode `White_Space` of other regex engines (the fuzzer's, a client's) does not."""
+Title = Annotated[str, Meta(max_length=200, extra_json_schema={"pattern": NOT_BLANK})]
 Path = Annotated[
     str,
     Meta(
@@ -93,7 +96,7 @@ class NewEndpoint(EndpointChange, kw_only=True):
                 "required": ["secretToken"],
                 "properties": {
                     "authentication": {"anyOf": [{"const": AUTH_TOKEN}, {"type": "null"}]},
-                    "secretToken": {"type": "string", "pattern": r"\S"},
+                    "secretToken": {"type": "string", "pattern": NOT_BLANK},
                 },
             },
             {
@@ -107,7 +110,7 @@ class NewEndpoint(EndpointChange, kw_only=True):
                 "required": ["authentication", "username", "password"],
                 "properties": {
                     "authentication": {"const": AUTH_BASIC},
-                    "username": {"type": "string", "pattern": r"^[^:]*[^\s:][^:]*$"},
+                    "username": {"type": "string", "pattern": r"^[^:]*[^\s\x1c-\x1f:][^:]*$"},
                     "password": {"type": "string", "minLength": 1},
                 },
             },
