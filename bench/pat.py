@@ -15,9 +15,10 @@ from typing import Any
 
 from host import to_db
 from plugins.pat_auth import tokens
-from plugins.pat_auth.models import PersonalAccessToken
+from plugins.pat_auth.models import PatTokenAddress, PersonalAccessToken
 
 TABLE = PersonalAccessToken._meta.table_name
+ADDRESS_TABLE = PatTokenAddress._meta.table_name
 COLUMNS = ["user_id", "name", "digest", "hint", "scope", "created_at", "expires_at"]
 TOKENS_PER_USER = 20
 _RANDOM_VALUES = len(tokens.BASE62) ** tokens.RANDOM_LENGTH

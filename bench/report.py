@@ -62,6 +62,7 @@ class InProcessRow:
     http_seconds: float
     http_tokens: int
     http_pat_requests: int
+    http_first_use_rows: int = 0  # UPDATEs of a permission's first use (last-used unchanged)
     worker_rss_mib: list[float] = field(default_factory=list)
 
 
@@ -165,7 +166,7 @@ def inprocess_table(rows: list[InProcessRow]) -> str:
             "SQL: bad checksum",
             "SQL: unknown",
             "SQL: expired",
-            "last-used UPDATE rows (HTTP)",
+            "last-used + use counts UPDATE rows (HTTP)",
             "worker RSS MiB",
         ],
         (
@@ -181,7 +182,7 @@ def inprocess_table(rows: list[InProcessRow]) -> str:
                 sql(r, "bad checksum"),
                 sql(r, "unknown"),
                 sql(r, "expired"),
-                f"{r.http_update_rows} in {r.http_seconds:.0f} s",
+                f"{r.http_update_rows} in {r.http_seconds:.0f} s (+{r.http_first_use_rows} first uses)",
                 " / ".join(f"{m:.0f}" for m in r.worker_rss_mib) or "-",
             ]
             for r in rows
@@ -312,8 +313,10 @@ def targets(report: Report) -> list[str]:
         timed_updates = sum(r.timed_updates for r in rows)
         timed_ok = all(r.timed_updates <= r.sample_tokens * math.floor(r.timed_seconds / 60) for r in rows)
         lines.append(
-            f"{_mark(http.http_update_rows <= allowed and timed_ok)} {db}: last-used written at most once "
-            f"a minute per token: {http.http_update_rows} UPDATE rows for {http.http_pat_requests:,} PAT "
+            f"{_mark(http.http_update_rows <= allowed and timed_ok)} {db}: last-used and the aggregated "
+            f"permission counts written at most once a minute per token: {http.http_update_rows} UPDATE "
+            f"rows (+{http.http_first_use_rows} first uses of a permission, written at once) for "
+            f"{http.http_pat_requests:,} PAT "
             f"requests in {http.http_seconds:.0f} s of HTTP load with {http.http_tokens} token "
             f"(allowed {allowed}); {timed_updates} UPDATE statements in "
             f"{sum(r.auth_calls for r in rows):,} timed in-process calls"
@@ -358,7 +361,9 @@ def render(report: Report) -> str:
         "middleware runs for a protected route, over a random sample of the seeded tokens (p50: the "
         "lowest median of 5 rounds; p99: over all calls). `WSGI` times whole in-process requests. "
         "`SQL` counts the statements one auth step runs per kind of credential. `last-used UPDATE "
-        "rows` are counted by a trigger on the token table during that size's HTTP runs.",
+        "rows` are counted by a trigger on the token table during that size's HTTP runs; they also carry "
+        "the permission counts each worker aggregated (pat_auth `usage.py`). A permission's first use by "
+        "a token is written at once and counted apart (an UPDATE that leaves `last_used_at` unchanged).",
         "",
         inprocess_table(report.inprocess) if report.inprocess else "(no in-process runs)",
         "",

@@ -48,8 +48,16 @@ RELEASES = 20
 BCRYPT_MIN_SECONDS = 3
 SLICE_SECONDS = 2
 UNLIMITED = 10**9
-# what a request might write: last-used (the token table), refusals' audit rows and counters
-WRITTEN_TABLES = [seed_pat.TABLE, PatAuditRecord._meta.table_name, FailedAttempts._meta.table_name]
+# what a request might write: last-used with the aggregated permission counts (the token table),
+# a first use of a permission (the same table, last-used unchanged: counted apart), a token's new
+# address (its table and an audit row), refusals' audit rows and counters
+WRITTEN_TABLES = [
+    seed_pat.TABLE,
+    seed_pat.ADDRESS_TABLE,
+    PatAuditRecord._meta.table_name,
+    FailedAttempts._meta.table_name,
+]
+SPLIT_WRITES = {seed_pat.TABLE: "last_used_at"}
 
 
 @dataclass
@@ -191,6 +199,7 @@ class DatabaseRun:
 
     def __init__(self, kind: str, args: argparse.Namespace, out: report.Report, stack: contextlib.ExitStack):
         self.kind = kind
+        self.first_uses = 0  # first-use UPDATE rows of the token table in the last HTTP runs
         self.args = args
         self.out = out
         self.stack = stack
@@ -253,7 +262,7 @@ class DatabaseRun:
                 ],
             )
             seed_pat.mark_deleted(self.host, deleted, now)
-            seed.install_write_counter(self.host.database, WRITTEN_TABLES)
+            seed.install_write_counter(self.host.database, WRITTEN_TABLES, SPLIT_WRITES)
         self.has_releases = RELEASES_PATH in self.host.routes and bool(seed_releases(self.harness))
         if not self.has_releases:
             self.out.notes.append(
@@ -399,6 +408,8 @@ class DatabaseRun:
             after = seed.writes_so_far(self.host.database)
         key = (seed_pat.TABLE, "UPDATE")
         updates = after.get(key, 0) - before.get(key, 0)
+        first = (seed_pat.TABLE, seed.FIRST_USE)
+        self.first_uses = after.get(first, 0) - before.get(first, 0)
         span = time.perf_counter() - started
         combined = {name: load.combine(runs) for name, runs in results.items()}
         pat_requests = sum(
@@ -502,6 +513,7 @@ class DatabaseRun:
             timed_seconds=timed_seconds,
             sample_tokens=len(sample),
             http_update_rows=http_updates,
+            http_first_use_rows=self.first_uses,
             http_seconds=http_seconds,
             http_tokens=1,
             http_pat_requests=pat_requests,

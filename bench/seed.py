@@ -118,28 +118,55 @@ def ensure_users(db: peewee.Database, count: int, now: datetime, permission: str
 WRITE_LOG = "bench_writes"
 
 
-def install_write_counter(db: peewee.Database, tables: Sequence[str]) -> None:
+FIRST_USE = "USE"
+
+
+def install_write_counter(
+    db: peewee.Database, tables: Sequence[str], split: dict[str, str] | None = None
+) -> None:
     """Triggers appending one row to `bench_writes` (table, operation) per row the server inserts
     or updates in `tables`, so its writes are counted whatever process or connection makes them:
-    the token table's UPDATEs are the last-used writes, the others what a refusal writes."""
+    the token table's UPDATEs are the last-used writes (which also carry the aggregated
+    permission counts), the others what a refusal writes. `split` maps a table to a column: an
+    UPDATE that leaves it unchanged is counted as `USE` (for the token table, keyed on
+    `last_used_at`: the first use of a permission, written at once)."""
+    split = split or {}
     if is_postgres(db):
         db.execute_sql(
             f"CREATE TABLE IF NOT EXISTS {WRITE_LOG} (id bigserial PRIMARY KEY, tbl text, op text)"
         )
-        db.execute_sql(
-            "CREATE OR REPLACE FUNCTION bench_count_write() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$"
-        )
         for table in tables:
+            column = split.get(table)
+            op = (
+                f'CASE WHEN TG_OP = \'UPDATE\' AND NEW."{column}" IS NOT DISTINCT FROM OLD."{column}" '
+                f"THEN '{FIRST_USE}' ELSE TG_OP END"
+                if column
+                else "TG_OP"
+            )
+            db.execute_sql(
+                f'CREATE OR REPLACE FUNCTION "bench_count_{table}"() RETURNS trigger LANGUAGE plpgsql AS '
+                f"$$ BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES (TG_TABLE_NAME, {op}); "
+                "RETURN NULL; END $$"
+            )
             db.execute_sql(f'DROP TRIGGER IF EXISTS bench_write ON "{table}"')
             db.execute_sql(
                 f'CREATE TRIGGER bench_write AFTER INSERT OR UPDATE ON "{table}" '
-                "FOR EACH ROW EXECUTE FUNCTION bench_count_write()"
+                f'FOR EACH ROW EXECUTE FUNCTION "bench_count_{table}"()'
             )
         return
     db.execute_sql(f"CREATE TABLE IF NOT EXISTS {WRITE_LOG} (id INTEGER PRIMARY KEY, tbl TEXT, op TEXT)")
     for table in tables:
+        column = split.get(table)
         for op in ("INSERT", "UPDATE"):
+            if op == "UPDATE" and column:
+                same = f'NEW."{column}" IS OLD."{column}"'
+                for logged, when in ((op, f"NOT ({same})"), (FIRST_USE, same)):
+                    db.execute_sql(
+                        f'CREATE TRIGGER IF NOT EXISTS "bench_{logged.lower()}_{table}" AFTER UPDATE ON '
+                        f'"{table}" WHEN {when} '
+                        f"BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES ('{table}', '{logged}'); END"
+                    )
+                continue
             db.execute_sql(
                 f'CREATE TRIGGER IF NOT EXISTS "bench_{op.lower()}_{table}" AFTER {op} ON "{table}" '
                 f"BEGIN INSERT INTO {WRITE_LOG} (tbl, op) VALUES ('{table}', '{op}'); END"

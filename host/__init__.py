@@ -1,5 +1,6 @@
 """Release Host: the public API for plugins. Everything a plugin may import is named here."""
 
+from host.accounts import disable_user, set_user_roles
 from host.actors import EXTERNAL, INTERNAL, LDAP, Actor
 from host.app import Host, create_app
 from host.arguments import number_argument
@@ -15,8 +16,8 @@ from host.hookimpl import hookimpl
 from host.jobs import Periodic, enqueue_job, run_due_jobs
 from host.limits import TooManyAttempts, check_attempts, check_known_block, client_address, record_failure
 from host.migrations import Migration, create_tables
-from host.navigation import NavLink
-from host.pages import render_page, static_url
+from host.navigation import LoginOption, NavLink
+from host.pages import Pager, pager, render_page, static_url
 from host.permissions import ADMIN, SECURITY_EDIT, Permission
 from host.query import query_int
 from host.responses import bad_request, json_body, unsafe_text
@@ -59,6 +60,7 @@ __all__ = [
     "Operation",
     "Periodic",
     "ErrorBody",
+    "LoginOption",
     "NavLink",
     "Permission",
     "PreparedQuery",
@@ -80,6 +82,7 @@ __all__ = [
     "create_app",
     "create_tables",
     "create_user",
+    "disable_user",
     "csrf_token",
     "database",
     "end_session",
@@ -95,6 +98,9 @@ __all__ = [
     "read_json",
     "read_query",
     "send_json",
+    "Pager",
+    "pager",
+    "set_user_roles",
     "render_page",
     "permissions_column",
     "presented_credentials",

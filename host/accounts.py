@@ -69,3 +69,31 @@ def set_role_permissions(host: Host, role: Role, permissions: list[str]) -> None
         for user in User.select().join(UserRole).where(UserRole.role == role):
             if not host.allowed(actor_for(user, via="session"), LOGIN_PERMISSION):
                 end_user_sessions(user.id)
+
+
+def set_user_roles(host: Host, user: User, names: list[str]) -> list[str]:
+    """Give the user exactly the roles `names` (created, without permissions, when missing), for a
+    plugin whose identity provider decides them (OIDC groups); returns the names now held. When
+    the user can no longer log in, their sessions end, as for `revoke_role`."""
+    wanted = sorted(set(names))
+    with write_transaction():
+        held = {r.name: r for r in Role.select().join(UserRole).where(UserRole.user == user)}
+        for name in wanted:
+            if name not in held:
+                UserRole.get_or_create(user=user, role=Role.get_or_create(name=name)[0])
+        for name, role in held.items():
+            if name not in wanted:
+                _revoke_role(user, role)
+        if not host.allowed(actor_for(user, via="session"), LOGIN_PERMISSION):
+            end_user_sessions(user.id)
+    return wanted
+
+
+def disable_user(host: Host, user: User, reason: str, by: str) -> None:
+    """Disable an account for a reason a plugin found (the directory no longer knows the user):
+    their sessions end, their tokens are refused, and the `user.disabled` event (source "host",
+    with `reason` and `by`) lets the audit trail say why."""
+    if not user.enabled:
+        return
+    set_enabled(host, user, False)
+    host.emit("user.disabled", {"username": user.username, "by": by, "reason": reason}, source="host")

@@ -16,16 +16,23 @@ import pluggy
 from pluggy import HookImpl
 
 from host import db as storage
-from host import logsafe
+from host import logsafe, metrics
 from host.actors import Actor
 from host.bodies import ChunkedBodyMiddleware
 from host.config import Config, ensure_secret_key, load_config
-from host.credentials import presented
+from host.credentials import Presented, presented
 from host.crypto import Secrets
 from host.dispatch import Chain
-from host.errors import StartupError
+from host.errors import AuthenticationFailed, StartupError
 from host.events import Event
-from host.middleware import AuthMiddleware, BodyLimitMiddleware, ConnectionMiddleware, TextMiddleware
+from host.jsonlog import RequestIdMiddleware
+from host.middleware import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    ConnectionMiddleware,
+    MetricsMiddleware,
+    TextMiddleware,
+)
 from host.migrations import Migration, apply_migrations
 from host.navigation import NavLink
 from host.pages import error_page
@@ -44,6 +51,11 @@ def call_impl(impl: HookImpl, **arguments: Any) -> Any:
     """Call one hook implementation with just the arguments it names, as pluggy itself does, so
     `def register_routes():` or `def handle_event(event):` work as the plugin guide promises."""
     return impl.function(*(arguments[name] for name in impl.argnames))
+
+
+def _kind(shown: Presented) -> str:
+    """The credential kind a refused request presented, for metrics."""
+    return "token" if shown.token else "password" if shown.basic else "other"
 
 
 class Host:
@@ -70,6 +82,7 @@ class Host:
         self.actor_chain = Chain(pm, "actor_from_request")
         self.validate_chain = Chain(pm, "validate_actor")
         self.permission_chain = Chain(pm, "permission_allowed")
+        self.decided_chain = Chain(pm, "permission_decided")
 
     def _per_plugin(self, hook_name: str) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook one implementation at a time, in registration order,
@@ -182,10 +195,19 @@ class Host:
         a request that presents two different credentials."""
         if getattr(req.context, "authenticated", False):
             return req.context.actor
-        presented(req)
-        actor = self.actor_chain.first(host=self, req=req)
+        shown = presented(req)
+        try:
+            actor = self.actor_chain.first(host=self, req=req)
+            if actor is not None:
+                self.validate_chain.all(host=self, actor=actor, req=req)
+        except AuthenticationFailed as exc:
+            metrics.count_authentication(_kind(shown), exc.reason)
+            raise
+        except falcon.HTTPTooManyRequests:
+            metrics.count_authentication(_kind(shown), "limited")
+            raise
         if actor is not None:
-            self.validate_chain.all(host=self, actor=actor, req=req)
+            metrics.count_authentication(actor.via, "ok")
         req.context.actor = actor
         req.context.authenticated = True
         return actor
@@ -273,6 +295,8 @@ def create_app(config: Config | None = None, context: str = "server") -> App:
     host = Host(config, pm, context=context)
     app = App(
         middleware=[
+            RequestIdMiddleware(host),
+            MetricsMiddleware(),
             SecurityHeadersMiddleware(),
             BodyLimitMiddleware(config.max_body_bytes),
             ChunkedBodyMiddleware(config.max_body_bytes),

@@ -13,24 +13,36 @@ from pathlib import Path
 import peewee
 from playhouse.pool import PooledDatabase
 
-from host import users
+from host import dbcopy, users
 from host.app import Host, create_app
 from host.arguments import number_argument
 from host.config import load_config
 from host.errors import StartupError
 from host.plugins import describe
 from host.routes import access_label
+from host.usernames import UsernameError
 
 ADMIN_PASSWORD_ENV = "RELEASE_HOST_ADMIN_PASSWORD"
 
 
 def ensure_admin(host: Host) -> str | None:
-    """On an empty user table, create `admin`; return the generated password to print once."""
+    """On an empty user table, create `admin`; return the generated password to print once.
+
+    Several hosts started at once on one database may all find the table empty: the first
+    insert wins, the others' roll back on the unique username and create nothing."""
     if users.User.select().exists():
         return None
     password = os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(16)
-    admin = users.create_user("admin", now=host.now(), password=password, rounds=host.config.bcrypt_rounds)
-    users.grant_role(admin, users.ensure_role("admin"))
+    try:
+        with host.database.atomic():
+            admin = users.create_user(
+                "admin", now=host.now(), password=password, rounds=host.config.bcrypt_rounds
+            )
+            users.grant_role(admin, users.ensure_role("admin"))
+    except (peewee.IntegrityError, UsernameError):
+        if users.User.select().exists():
+            return None  # another host made it a moment ago
+        raise
     return None if os.environ.get(ADMIN_PASSWORD_ENV) else password
 
 
@@ -172,6 +184,7 @@ def build_parser(host: Host) -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_action", required=True)
     config_sub.add_parser("show", help="print the configuration with secrets redacted")
     config.set_defaults(handler=cmd_config, needs_database=False)
+    dbcopy.register(sub)
     host.pm.hook.register_commands(host=host, subparsers=sub)
     return parser
 

@@ -80,6 +80,7 @@ class Config:
     session_idle_minutes: int = 60
     secure_cookies: bool = False
     var_dir: Path = Path("var")
+    log_format: str = "text"  # `[logging] format`: "text" or "json" (host/jsonlog.py)
     enabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     security: SecuritySettings = field(default_factory=SecuritySettings)
@@ -105,6 +106,7 @@ class Config:
             "session_idle_minutes": self.session_idle_minutes,
             "secure_cookies": self.secure_cookies,
             "var_dir": str(self.var_dir),
+            "log_format": self.log_format,
             "security": asdict(self.security),
             "source": str(self.source) if self.source else None,
             "plugins": {
@@ -212,10 +214,22 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         enabled_plugins=list(enabled),
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
         security=_security(raw.get("security", {})),
+        log_format=_log_format(
+            env.get("RELEASE_HOST_LOG_FORMAT", raw.get("logging", {}).get("format", "text"))
+        ),
         source=path,
     )
     config.database_url = _absolute_sqlite(config.database_url, base)
     return config
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format(value: Any) -> str:
+    if value not in LOG_FORMATS:
+        raise StartupError(f"[logging] format must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
+    return str(value)
 
 
 def _truthy(value: Any) -> bool:

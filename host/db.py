@@ -116,7 +116,9 @@ def open_database(url: str, connections: int = 8) -> peewee.Database:
     threads; a thread finding every connection in use waits for one (POOL_WAIT_SECONDS at most)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"database URL {url!r} has no scheme (sqlite:/// or postgresql://)")
+        raise ValueError(
+            "the database URL has no scheme (sqlite:/// or postgresql://)"
+        )  # nor echoes it: it may hold a password
     base = scheme.split("+", 1)[0]
     if base == "sqlite":
         # A pooled connection may be reused by another thread (a worker thread next to the

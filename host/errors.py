@@ -8,6 +8,7 @@ class StartupError(Exception):
 class AuthenticationFailed(Exception):
     """Credentials were presented and are wrong: 401 at once, no later authenticator is asked."""
 
-    def __init__(self, message: str = "Invalid credentials.") -> None:
+    def __init__(self, message: str = "Invalid credentials.", reason: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason  # one lowercase word for metrics (`expired`, `deleted`, …), never a secret

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from host.app import Host
     from host.events import Event
     from host.migrations import Migration
-    from host.navigation import NavLink
+    from host.navigation import LoginOption, NavLink
     from host.permissions import Permission
     from host.routes import Route
 
@@ -103,6 +103,25 @@ def permission_allowed(host: Host, actor: Actor, permission: str, resource: str 
     :param actor: the authenticated caller.
     :param permission: a registered permission name.
     :param resource: the id of the object concerned, or None for a global check.
+    """
+
+
+@hookspec
+def permission_decided(
+    host: Host, actor: Actor, permission: str, resource: str | None, allowed: bool
+) -> None:
+    """Observe a decision the host made (`host.allowed`), after the veto rule combined the answers.
+
+    For a plugin that records what a credential really used (pat_auth's per-permission use);
+    it is called on every decision, so return at once when the actor is not yours and write
+    nothing per call. Its return value is ignored; an exception propagates as from
+    `permission_allowed`.
+
+    :param host: the running host.
+    :param actor: the authenticated caller.
+    :param permission: the registered permission decided.
+    :param resource: the object concerned, or None for a global check.
+    :param allowed: the host's answer.
     """
 
 
@@ -202,6 +221,34 @@ def navigation_links(host: Host, actor: Actor) -> list[NavLink] | None:
     :param host: the running host.
     :param actor: the signed-in user.
     :return: a list of `NavLink`.
+    """
+
+
+@hookspec
+def login_options(host: Host, req: falcon.Request) -> list[LoginOption] | None:
+    """Other ways to sign in that the login page offers below its form ("Sign in with …").
+
+    Called for each display of `/login`; return quickly (no network call). The link leads to a
+    route of the plugin (public, GET), which authenticates the user its own way and then calls
+    `start_session`. Return an empty list or None to offer nothing.
+
+    :param host: the running host.
+    :param req: the request for the login page.
+    :return: a list of `LoginOption`.
+    """
+
+
+@hookspec(firstresult=True)
+def logout_redirect(host: Host, req: falcon.Request, actor: Actor) -> str | None:
+    """Where the browser goes once `POST /logout` has ended the host's session, instead of the
+    login page: an identity provider's end-session page (OIDC RP-initiated logout).
+
+    Return an absolute URL for actors this plugin signed in, None otherwise; the first non-None
+    answer wins. Called before the session ends; make no slow network call.
+
+    :param host: the running host.
+    :param req: the logout request.
+    :param actor: the user logging out.
     """
 
 

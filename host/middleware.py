@@ -10,11 +10,12 @@ from urllib.parse import quote
 import falcon
 import peewee
 
+from host import metrics
 from host.credentials import presented
 from host.errors import AuthenticationFailed
 from host.origins import refuse_foreign_origin
 from host.permissions import refusal
-from host.responses import unsafe_text
+from host.responses import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, unsafe_text
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS
 
 if TYPE_CHECKING:
@@ -36,21 +37,43 @@ class BodyLimitMiddleware:
             )
 
 
+class MetricsMiddleware:
+    """Counts every answer by route template, method and status (first in the list, so its
+    `process_response` runs last and sees the final status)."""
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        try:
+            metrics.count_request(req.uri_template, req.method, str(resp.status_code))
+        except Exception:  # counting must never turn an answer into a 500
+            log.exception("could not count a request for /metrics")
+
+
 class ConnectionMiddleware:
-    """One pooled connection per request, returned in `process_response`."""
+    """One pooled connection per request, returned in `process_response`. When the database
+    cannot be reached the request gets 503, except on a resource that says it answers without
+    one (`answers_without_database`, the health route: it reports the outage itself)."""
 
     def __init__(self, host: Host) -> None:
         self.db = host.database
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.database_down = False
         try:
             req.context.opened_connection = self.db.connect(reuse_if_open=True)
-        except peewee.OperationalError:
+        except peewee.OperationalError as exc:
             log.warning("database unreachable")
+            metrics.count_database_error(type(exc).__name__)
+            req.context.database_down = True
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
+        if req.context.database_down and not getattr(resource, "answers_without_database", False):
             raise falcon.HTTPServiceUnavailable(
-                title="Service Unavailable",
-                description="The database is unreachable; try again shortly.",
-            ) from None
+                title="Service Unavailable", description=DATABASE_UNAVAILABLE, retry_after=RETRY_AFTER_SECONDS
+            )
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool

@@ -10,3 +10,13 @@ class NavLink:
     label: str
     href: str
     order: int = 100
+
+
+@dataclass(frozen=True)
+class LoginOption:
+    """A way to sign in that the login page offers beside its form ("Sign in with …"): a plain link
+    (GET) to a route of the plugin, which then runs its own flow and calls `start_session`."""
+
+    label: str
+    href: str
+    order: int = 100

@@ -51,7 +51,7 @@ ERRORS = {
     414: "The URL is longer than the server reads (answered by the HTTP server, without a JSON body).",
     415: "The request body is not sent as application/json.",
     429: "Too many failed attempts from this address; try again after Retry-After seconds.",
-    503: "The database is unreachable; try again shortly.",
+    503: "The database is unreachable or busy; try again shortly (see Retry-After).",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": f"`{CHALLENGE}`", "schema": {"type": "string"}}},

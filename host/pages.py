@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import falcon
 import jinja2
@@ -193,3 +196,46 @@ def error_page(host: Host, req: falcon.Request, resp: falcon.Response, title: st
     resp.content_type = falcon.MEDIA_HTML
     resp.set_headers(PAGE_HEADERS)
     resp.text = environment().get_template("host/error.html").render(**context)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a paged list stands, for the `ui.pager` macro: `page` counts from 1; `pages` and
+    `total` are None when the list is not counted (it only knows whether another page follows)."""
+
+    page: int
+    previous: str
+    next: str
+    pages: int | None = None
+    total: int | None = None
+
+
+def pager(
+    req: falcon.Request,
+    page: int,
+    size: int,
+    *,
+    total: int | None = None,
+    more: bool = False,
+    keep: Mapping[str, object] | None = None,
+) -> Pager:
+    """Previous/next links for page `page` (from 0) of `size` rows. Give `total` when the list is
+    counted, else `more` (whether another page follows). The links keep `keep`'s non-empty values,
+    by default the request's other query parameters (not `page`), so filters survive paging."""
+    kept = req.params if keep is None else keep
+    params = {
+        k: str(v) for k, v in kept.items() if k != "page" and v not in ("", None) and not isinstance(v, list)
+    }
+
+    def link(number: int) -> str:
+        return req.path + "?" + urlencode({**params, **({"page": str(number)} if number else {})})
+
+    pages = None if total is None else max(1, -(-total // size))
+    following = page + 1 < pages if pages is not None else more
+    return Pager(
+        page=page + 1,
+        previous=link(page - 1) if page > 0 else "",
+        next=link(page + 1) if following else "",
+        pages=pages,
+        total=total,
+    )

@@ -51,13 +51,16 @@ def combine(answers: Iterable[bool | None]) -> bool:
 
 
 def decide(host: Host, actor: Actor | None, permission: str, resource: str | None = None) -> bool:
-    """Ask every `permission_allowed` implementation and combine their answers."""
+    """Ask every `permission_allowed` implementation and combine their answers; then tell the
+    `permission_decided` implementations what was decided."""
     if actor is None:
         return False
     if permission not in host.permissions:
         raise KeyError(f"unknown permission {permission!r}")
     answers = host.permission_chain.all(host=host, actor=actor, permission=permission, resource=resource)
-    return combine(answers)
+    allowed = combine(answers)
+    host.decided_chain.all(host=host, actor=actor, permission=permission, resource=resource, allowed=allowed)
+    return allowed
 
 
 def refusal(permission: str, resource: str | None) -> str:

@@ -73,7 +73,12 @@ class HostPooledPostgresqlDatabase(PooledPostgresqlDatabase):
                 if not (lost and getattr(state, "unverified", False) and not self.in_transaction()):
                     raise
                 self._close(conn, close_conn=True)
-                self._state.conn = self._connect()  # the block's context stays as it was
+                try:
+                    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # as connect() does
+                        self._state.conn = self._connect()  # the block's context stays as it was
+                except peewee.PeeweeException:
+                    self._state.reset()  # the server is down, not only this connection: nothing to return
+                    raise
                 self._initialize_connection(self._state.conn)
                 return run()
         finally:

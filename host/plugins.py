@@ -25,6 +25,7 @@ BUILTIN_PLUGINS = (
     "host.builtin.profile",
     "host.builtin.api_document",
     "host.builtin.admin",
+    "host.builtin.metrics",
 )
 
 

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import falcon
+import peewee
 
+from host import metrics
 from host.bodies import read_body, too_large
 
 log = logging.getLogger("release_host")
@@ -94,10 +96,29 @@ def _handle_uncaught(
     )
 
 
+DATABASE_UNAVAILABLE = "The database is unreachable or busy; try again shortly."
+RETRY_AFTER_SECONDS = 5
+
+
+def _handle_database_down(
+    req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict, page: ErrorPage | None = None
+) -> None:
+    """The database went away (or SQLite stayed locked past its busy timeout) in the middle of a
+    request: 503 with a message and `Retry-After`, never a 500; the pool reconnects by itself."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    log.error("database unavailable on %s %s: %s: %s", req.method, req.path, type(exc).__name__, first)
+    metrics.count_database_error(type(exc).__name__)
+    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+    _render(req, resp, falcon.HTTP_503, "Service Unavailable", DATABASE_UNAVAILABLE, page)
+
+
 def install_error_handling(app: falcon.App, page: ErrorPage | None = None) -> None:
     """JSON errors under the API, HTML pages elsewhere; `page` renders those in the layout."""
     app.set_error_serializer(functools.partial(_serialize_http_error, page=page))
     app.add_error_handler(Exception, functools.partial(_handle_uncaught, page=page))
+    app.add_error_handler(
+        (peewee.OperationalError, peewee.InterfaceError), functools.partial(_handle_database_down, page=page)
+    )
 
 
 def json_body(req: falcon.Request, limit: int = 1024 * 1024) -> dict[str, Any]:

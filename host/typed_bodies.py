@@ -16,6 +16,7 @@ from host.query import query_int
 from host.responses import bad_request, require_json_type, unsafe_json
 
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 class ErrorBody(msgspec.Struct):
@@ -122,32 +123,41 @@ def plain(error: str) -> str:
     return f"{field}: {what}." if field else f"The request body: {what}."
 
 
-def read_query(req: falcon.Request, kind: type[T]) -> T:
+def read_query(req: falcon.Request, kind: type[S]) -> S:
     """The query parameters as the Struct `kind` declares them: whole numbers by `query_int`'s
     rule (ASCII digits within the field's `Meta(ge=, le=)`), strings as given, a `Literal` one
-    of its values; a 400 naming the parameter otherwise. Absent parameters take the defaults."""
+    of its values; each parameter at most once, and an empty one counts as absent. Absent
+    parameters take the defaults; the field's other rules (`min_length`, a pattern) apply as in a
+    body. A 400 names the parameter otherwise."""
     values: dict[str, Any] = {}
-    for field in msgspec.inspect.type_info(kind).fields:  # type: ignore[attr-defined]
+    for field in _query_fields(kind):
         name, info = field.encode_name, field.type
         while isinstance(info, msgspec.inspect.Metadata):  # Annotated[..., Meta(description=...)]
             info = info.type
         default = None if field.default is msgspec.NODEFAULT else field.default
         if isinstance(info, msgspec.inspect.IntType):
-            values[field.name] = query_int(req, name, default or 0, info.ge or 0, info.le or 10**18 - 1)
+            values[name] = query_int(req, name, default or 0, info.ge or 0, info.le or 10**18 - 1)
             continue
         raw = req.params.get(name)
         if isinstance(raw, list):
             raise bad_request(f"{name} must be given once.")
-        if raw is None:
+        if raw is None or raw == "":
             if field.required:
-                raise bad_request(f"The query parameter {name} is required.")
-            values[field.name] = default
+                raise bad_request(f"{name} is required.")
             continue
         choices = _choices(info)
         if choices is not None and raw not in choices:
             raise bad_request(f"{name} must be one of {', '.join(choices)}; got {raw[:100]!r}.")
-        values[field.name] = raw
-    return kind(**values)
+        values[name] = raw
+    try:
+        return msgspec.convert(values, kind)
+    except msgspec.ValidationError as exc:
+        raise bad_request(f"The query string is not valid: {exc}.") from None
+
+
+@cache
+def _query_fields(kind: type[msgspec.Struct]) -> tuple[msgspec.inspect.Field, ...]:
+    return msgspec.inspect.type_info(kind).fields  # type: ignore[attr-defined, no-any-return]
 
 
 def _choices(info: Any) -> list[str] | None:

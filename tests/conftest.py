@@ -3,6 +3,7 @@ recording HTTP server (`recorder`) that automated tasks call."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from host.testing import free_port, require, wait_for_port
+from tests.oidc_provider import oidc_provider  # noqa: F401 - a real OpenID provider (node oidc-provider)
 from tests.releases.support import Recorder
 from tests.smtp import smtp, tls_smtp  # noqa: F401 - real SMTP servers (aiosmtpd) for the notification tests
 
@@ -53,6 +55,42 @@ class Slapd:
             "bind_password": self.root_password,
             **extra,
         }
+
+    def _admin(self):  # type: ignore[no-untyped-def]
+        from ldap3 import Connection
+
+        conn = Connection(self.url, user=self.root_dn, password=self.root_password, raise_exceptions=True)
+        conn.bind()
+        return conn
+
+    def add_person(self, uid: str, password: str) -> None:
+        """A new entry under ou=people (tests that change the directory use their own people)."""
+        conn = self._admin()
+        conn.add(
+            f"uid={uid},{self.people_dn}",
+            ["inetOrgPerson"],
+            {"cn": uid.title(), "sn": uid, "mail": f"{uid}@example.org", "userPassword": password},
+        )
+        conn.unbind()
+        self.people[uid] = password
+
+    def modify_person(self, uid: str, **attributes: str) -> None:
+        from ldap3 import MODIFY_REPLACE
+
+        conn = self._admin()
+        conn.modify(
+            f"uid={uid},{self.people_dn}", {k: [(MODIFY_REPLACE, [v])] for k, v in attributes.items()}
+        )
+        conn.unbind()
+
+    def delete_person(self, uid: str) -> None:
+        from ldap3.core.exceptions import LDAPNoSuchObjectResult
+
+        conn = self._admin()
+        with contextlib.suppress(LDAPNoSuchObjectResult):  # deleted already
+            conn.delete(f"uid={uid},{self.people_dn}")
+        conn.unbind()
+        self.people.pop(uid, None)
 
 
 PEOPLE_SEED = {

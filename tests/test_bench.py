@@ -147,7 +147,7 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
     assert "PASS sqlite: protected route, PAT header ≥ 0.85 × public req/s (30: 0.90)" in text
     assert "MISS sqlite: protected route, Basic :PAT ≥ 0.85 × public req/s (30: 0.80)" in text
     assert "PASS sqlite: expired token (401) ≥ 0.80 × public" in text
-    assert "last-used written at most once a minute per token: 1 UPDATE rows" in text
+    assert "the aggregated permission counts written at most once a minute per token: 1 UPDATE rows" in text
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Title\n\nHand-written intro.\n", encoding="utf-8")
     report.write_docs(doc, text)
@@ -155,3 +155,23 @@ def test_seeding_measuring_counting_and_reporting_on_a_tiny_table(bench_host, tm
     written = doc.read_text(encoding="utf-8")
     assert written.startswith("# Title\n\nHand-written intro.\n")
     assert written.count(report.BEGIN) == 1 and "| sqlite | 30" in written
+
+
+def test_the_write_counter_tells_a_first_use_from_a_last_used_write(bench_host):
+    """pat_auth writes a permission's first use at once (last-used unchanged) and the aggregated
+    counts with the last-used write: the benchmark counts the two apart."""
+    host = bench_host.host
+    db = host.database
+    sample: list[str] = []
+    with bench_host.db():
+        users = seed.ensure_users(db, 1, host.now(), PERMISSION)
+        rows = seed_pat.seeded_rows(host, users, 0, 2, host.now(), sample, keep=2)
+        seed.bulk_insert(db, seed_pat.TABLE, seed_pat.COLUMNS, rows)
+        seed.install_write_counter(db, [seed_pat.TABLE], {seed_pat.TABLE: "last_used_at"})
+        before = seed.writes_so_far(db)
+        auth_rows = count_statements(host, PROTECTED_PATH, token_headers(sample[0]), PERMISSION)
+        after = seed.writes_so_far(db)
+    assert sum(auth_rows.values()) >= 1
+    gained = {key: after.get(key, 0) - before.get(key, 0) for key in after}
+    assert gained[(seed_pat.TABLE, "UPDATE")] == 1, "the first request's last-used write"
+    assert gained[(seed_pat.TABLE, seed.FIRST_USE)] == 1, "its permission's first use"

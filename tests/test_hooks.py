@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from host import ADMIN, Actor, BaseModel, Config, Event, NavLink, StartupError, create_app, database
-from host.testing import TEST_SECRET_KEY, basic_auth
+from host.testing import TEST_SECRET_KEY, PageSession, basic_auth
 
 P = "tests.sample_plugins."
 ROUTES = P + "hooks_routes"
@@ -183,6 +183,23 @@ def test_hook_permission_allowed_veto_rule(make_host):
         assert harness.host.allowed(actor, "notes#read", "Notes/shared") is True
         assert harness.host.allowed(actor, "notes#read", "Notes/private") is False
         assert harness.host.allowed(None, "notes#read", "Notes/shared") is False
+
+
+def test_hook_permission_decided_sees_each_combined_answer(make_host):
+    from tests.sample_plugins import hooks_decided
+
+    hooks_decided.DECISIONS.clear()
+    harness = make_host(plugins=[P + "hooks_decided", P + "hooks_permissions", ROUTES])
+    mallory = harness.user("mallory", [ADMIN])
+    alice = harness.user("alice", ["risk_profile#edit"])
+    assert harness.call("POST", "/api/v1/hooks/releases", as_user=mallory).status_code == 403
+    assert harness.call("POST", "/api/v1/hooks/releases", as_user=alice).status_code == 201
+    # the veto rule's outcome, not any one implementation's answer
+    assert ("mallory", "risk_profile#edit", None, False) in hooks_decided.DECISIONS
+    assert ("alice", "risk_profile#edit", None, True) in hooks_decided.DECISIONS
+    with harness.db():
+        harness.host.allowed(Actor(user_id=alice.id, username="alice"), "notes#read", "Notes/shared")
+    assert hooks_decided.DECISIONS[-1] == ("alice", "notes#read", "Notes/shared", True)
 
 
 def test_hook_authenticate_password_for_another_user_source(make_host):
@@ -500,3 +517,28 @@ def test_hook_register_settings_shown_with_defaults_and_secrets_redacted(make_ho
     table = json.loads(shown.stdout)["plugins"][SETTINGS_PLUGIN]
     assert table == {"greeting": "hello", "repeat": 1, "api_token": "********"}
     assert "s3cret-value" not in shown.stdout
+
+
+def test_hook_login_options_shown_on_the_login_page_in_order(make_host):
+    without = make_host(plugins=[]).call("GET", "/login")
+    assert "Other ways to sign in" not in without.text
+    page = make_host(plugins=[P + "hooks_login_options"]).call("GET", "/login")
+    assert page.status_code == 200
+    zeta, acme = page.text.index('href="/hooks/zeta"'), page.text.index('href="/hooks/acme"')
+    assert zeta < acme, "order 20 before the default 100"
+    assert ">Sign in with Acme</a>" in page.text
+
+
+def test_hook_logout_redirect_sends_the_browser_on_after_the_session_ended(make_host):
+    harness = make_host(plugins=[P + "hooks_login_options"])
+    for name in ("zed", "amy"):
+        harness.user(name, ["login"])
+        browser = PageSession(harness)
+        assert browser.login(name, "pw-" + "x" * 8).status_code == 303
+        out = browser.post_form("/logout", {})
+        if name == "zed":  # a page that goes on (the CSP's form-action stops a cross-site redirect)
+            assert out.status_code == 200 and 'href="https://zeta.example/logout"' in out.text
+            assert 'content="0;url=https://zeta.example/logout"' in out.text
+        else:
+            assert out.status_code == 303 and out.headers["location"] == "/login?logged_out=1"
+        assert browser.get("/").status_code == 303, "the session ended either way"

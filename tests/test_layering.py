@@ -170,6 +170,12 @@ def routes_by_plugin() -> dict[str, str]:
             plugin_settings={
                 "ldap_auth": {"url": "ldap://127.0.0.1:9", "user_dn_template": "uid={username},dc=x"},
                 "releases_api": {"run_worker": False},
+                "oidc_auth": {
+                    "issuer": "https://id.example.org",
+                    "client_id": "release-host",
+                    "client_secret": "not-a-real-secret",
+                    "redirect_uri": "https://release.example.org/oidc/callback",
+                },
             },
         )
         app = create_app(config, context="test")

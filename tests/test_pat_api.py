@@ -66,6 +66,8 @@ def test_create_returns_the_secret_once_and_lists_never_show_it(harness, clock):
             "status": "active",
             "replacedAt": None,
             "replacedById": None,
+            "usedPermissions": [],
+            "recentAddresses": [],
         }
     ]
 

@@ -130,7 +130,7 @@ def test_a_token_may_rotate_itself_but_nothing_else(harness, clock):
     assert by_self.status_code == 201, by_self.text
     assert by_self.json["replaces"] == successor["id"] and by_self.json["tokenNote"] == "self"
     assert whoami(harness, successor["token"]).json["message"] == ROTATED
-    assert whoami(harness, mine["token"]).status_code == 200, "still in its own one-hour overlap"
+    assert whoami(harness, mine["token"]).status_code == 401, "rotating its successor ended its overlap"
     password = harness.call("POST", f"{TOKENS}/self/rotate", as_user=alice)
     assert password.status_code == 403 and "presents none" in password.json["message"]
 
@@ -144,6 +144,21 @@ def test_a_token_in_its_overlap_does_not_count_toward_the_limit(make_host, clock
     assert rotate(harness, old["id"], as_user=alice).status_code == 201
     full = harness.call("POST", TOKENS, as_user=alice, json={"tokenNote": "second"})
     assert full.status_code == 409 and "maximum" in full.json["message"]
+
+
+def test_rotating_again_ends_the_overlap_before_so_rotations_cannot_pile_up_secrets(harness, clock):
+    alice = harness.user("alice")
+    first = make(harness, alice, expiration="30d")
+    second = rotate(harness, first["id"], as_user=alice, overlap="7d").json
+    third = rotate(harness, second["id"], token=second["token"], overlap="7d").json
+    assert whoami(harness, first["token"]).status_code == 401, "the oldest secret stopped"
+    assert whoami(harness, second["token"]).status_code == 200, "the one just replaced keeps its overlap"
+    assert whoami(harness, third["token"]).status_code == 200
+    live = [t["id"] for t in harness.call("GET", TOKENS, as_user=alice).json]
+    assert sorted(live) == sorted([second["id"], third["id"]])
+    for _ in range(5):
+        third = rotate(harness, third["id"], token=third["token"], overlap="7d").json
+    assert len(harness.call("GET", TOKENS, as_user=alice).json) == 2
 
 
 def test_rotation_is_audited_and_emitted_without_secrets(harness):

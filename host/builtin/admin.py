@@ -21,7 +21,7 @@ from host.builtin.pages import _form
 from host.db import write_transaction
 from host.hookimpl import hookimpl
 from host.navigation import NavLink
-from host.pages import render_page
+from host.pages import pager, render_page
 from host.passwords import PasswordError
 from host.permissions import SECURITY_EDIT
 from host.query import query_int
@@ -84,23 +84,6 @@ def _roles_by_name() -> dict[str, users.Role]:
     return {role.name: role for role in users.Role.select().order_by(users.Role.name)}
 
 
-def _pager(req: falcon.Request, page: int, total: int, size: int = PAGE_SIZE) -> dict[str, Any]:
-    """Previous/next links that keep the page's other query parameters."""
-    params = {k: v for k, v in req.params.items() if k not in ("page", "done", "name") and isinstance(v, str)}
-
-    def link(number: int) -> str:
-        return f"{req.path}?{urlencode({**params, 'page': str(number)})}"
-
-    pages = max(1, -(-total // size))
-    return {
-        "page": page + 1,
-        "pages": pages,
-        "total": total,
-        "previous": link(page - 1) if page > 0 else "",
-        "next": link(page + 1) if page + 1 < pages else "",
-    }
-
-
 class UsersPage:
     """`GET /configuration/users` lists users (search by name); `POST` creates one."""
 
@@ -130,7 +113,7 @@ class UsersPage:
             roles=list(_roles_by_name()),
             sources=USER_SOURCES,
             search=search,
-            pager=_pager(req, page, total),
+            pager=pager(req, page, PAGE_SIZE, total=total, keep={"q": search}),
             done=_done_message(req),
             error=error,
             form=form,

@@ -22,6 +22,7 @@ from host.errors import AuthenticationFailed
 from host.hookimpl import hookimpl
 from host.limits import TooManyAttempts
 from host.migrations import Migration, create_tables
+from host.navigation import LoginOption
 from host.origins import refuse_foreign_origin
 from host.pages import render_page, static_file
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Route
@@ -60,6 +61,14 @@ def _form(req: falcon.Request) -> dict[str, Any]:
 def _text(form: dict[str, Any], name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+def login_options(host, req: falcon.Request) -> list[LoginOption]:
+    """What plugins offer beside the form (`login_options` hook), in their order."""
+    found = [
+        option for options in host.pm.hook.login_options(host=host, req=req) if options for option in options
+    ]
+    return sorted(found, key=lambda option: (option.order, option.label))
 
 
 class Login:
@@ -102,6 +111,7 @@ class Login:
             logged_out=req.get_param("logged_out") == "1",
             login_csrf=self.host.secrets.digest(nonce, "login-csrf"),
             login_csrf_field=LOGIN_CSRF_FIELD,
+            login_options=login_options(self.host, req),
         )
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -154,13 +164,30 @@ class Login:
 
 
 class Logout:
-    """`POST /logout` (with the CSRF token, like every state-changing form) ends the session."""
+    """`POST /logout` (with the CSRF token, like every state-changing form) ends the session, then
+    goes to the login page, or where a plugin's `logout_redirect` says (an identity provider)."""
 
     def __init__(self, host) -> None:
         self.host = host
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        elsewhere = self.host.pm.hook.logout_redirect(host=self.host, req=req, actor=req.context.actor)
         sessions.end_session(self.host, req, resp)
+        if elsewhere:
+            # a page, not a redirect: the pages' CSP (`form-action 'self'`) stops a form's
+            # redirect to another site, and the provider is one
+            render_page(
+                self.host,
+                req,
+                resp,
+                "host/logged_out.html",
+                title="Logged out",
+                elsewhere=elsewhere,
+                actor=None,  # signed out: no user menu
+                nav_links=[],
+                csrf_token=None,
+            )
+            return
         resp.status = falcon.HTTP_303
         resp.location = "/login?" + urlencode({"logged_out": "1"})
 

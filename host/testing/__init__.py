@@ -6,7 +6,8 @@ calls the app in-process, and `serve(harness)` runs the same configuration under
 Browsers (in-process `PageSession`, real Chromium) are in `host.testing.browser`.
 
 One module per job: `components` (real components or a clear skip, ports, the clock),
-`postgres`, `harness`, `gunicorn`, `browser`. Everything a test imports is named here.
+`postgres`, `harness`, `gunicorn`, `hosts` (several `release-host serve` on one database),
+`browser`. Everything a test imports is named here.
 """
 
 from host.testing.browser import (
@@ -46,6 +47,7 @@ from host.testing.harness import (
     test_config,
     token_headers,
 )
+from host.testing.hosts import ServedHost, start_hosts, stop_hosts
 from host.testing.postgres import DATABASES, PG_BIN, PostgresCluster, database_url, postgres_cluster
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "HarnessHooks",
     "PageSession",
     "PostgresCluster",
+    "ServedHost",
     "TestUser",
     "artifact_path",
     "basic_auth",
@@ -83,7 +86,9 @@ __all__ = [
     "serve",
     "sign_in",
     "start_gunicorn",
+    "start_hosts",
     "stop_process",
+    "stop_hosts",
     "test_config",
     "token_headers",
     "wait_for_port",

@@ -190,20 +190,23 @@ class Harness:
             all_headers.update(as_user.basic)
         return self.client.simulate_request(method, path, headers=all_headers, **kwargs)
 
-    def write_conf(self) -> Path:
-        """This harness's configuration as a TOML file, for a gunicorn server or the CLI."""
-        path = self.tmp_path / "host.toml"
+    def write_conf(self, path: Path | None = None, var_dir: Path | None = None) -> Path:
+        """This harness's configuration as a TOML file, for a gunicorn server or the CLI; another
+        `path` and `var_dir` for a second host on the same database."""
+        path = path or self.tmp_path / "host.toml"
         server = {
             "database_url": self.config.database_url,
             "secret_key": self.config.secret_key,
             "bcrypt_rounds": self.config.bcrypt_rounds,
-            "var_dir": str(self.config.var_dir),
+            "var_dir": str(var_dir or self.config.var_dir),
             "max_body_bytes": self.config.max_body_bytes,
         }
         plugins = {"enabled": self.config.enabled_plugins, **self.config.plugin_settings}
         security = asdict(self.config.security)
+        logging = {"format": self.config.log_format}
         path.write_text(
-            dump_toml({"server": server, "security": security, "plugins": plugins}), encoding="utf-8"
+            dump_toml({"server": server, "security": security, "logging": logging, "plugins": plugins}),
+            encoding="utf-8",
         )
         return path
 

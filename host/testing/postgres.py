@@ -48,15 +48,20 @@ class PostgresCluster:
         subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        data = self.dir / "data"
-        self._run(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync"
+        )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server (again, after `pause`) on the same port and data."""
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         )
         self._run(
             str(PG_BIN / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.dir / "data"),
             "-o",
             options,
             "-l",
@@ -64,6 +69,10 @@ class PostgresCluster:
             "-w",
             "start",
         )
+
+    def pause(self) -> None:
+        """Stop the server as an outage would (`-m fast`: every connection is cut); `resume` starts it."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

@@ -29,6 +29,7 @@ from plugins.ldap_auth.settings import PLACEHOLDER, LdapSettings
 
 log = logging.getLogger("release_host.ldap_auth")
 INVALID_CREDENTIALS = 49
+NO_SUCH_OBJECT = 32
 
 
 class DirectoryUnavailable(Exception):
@@ -125,6 +126,34 @@ class Directory:
         if len(found) != 1:
             return None
         return found[0]["dn"], dict(found[0].get("attributes", {}))
+
+    def active(self, username: str) -> bool:
+        """Whether the directory still has this user and their entry matches `account_filter`
+        (asked as the service account, or anonymously without one). Raises `DirectoryUnavailable`."""
+        s = self.settings
+        if s.uses_search:
+            found = self._find(username)
+            if found is None:
+                return False
+            dn = found[0]
+            if s.account_filter is None:
+                return True
+        else:
+            assert s.user_dn_template is not None  # not search mode
+            dn = s.user_dn_template.replace(PLACEHOLDER, escape_rdn(username))
+        conn = self._bind(s.bind_dn, s.bind_password)
+        if conn is None:
+            raise DirectoryUnavailable("the service account (bind_dn) was refused")
+        try:
+            conn.search(dn, s.account_filter or "(objectClass=*)", search_scope=BASE, attributes=[])
+            result = (conn.result or {}).get("result")
+            if result not in (0, NO_SUCH_OBJECT):
+                raise DirectoryUnavailable(f"search answered {(conn.result or {}).get('description')}")
+            return any(r.get("type") == "searchResEntry" for r in conn.response or [])
+        except LDAPException as exc:
+            raise DirectoryUnavailable(type(exc).__name__) from None
+        finally:
+            conn.unbind()
 
     def verify(self, username: str, password: str) -> Entry | None:
         """The user's entry when `password` binds as them; None for an unknown user or a wrong password."""

@@ -25,6 +25,7 @@ from host import (
     username_key,
 )
 from plugins.ldap_auth.directory import Directory, DirectoryUnavailable, Entry
+from plugins.ldap_auth.recheck import record_check
 from plugins.ldap_auth.settings import LdapSettings
 
 log = logging.getLogger("release_host.ldap_auth")
@@ -65,8 +66,11 @@ def authenticate(host: Host, username: str, password: str) -> User | None:
         if user is not None and user.source != LDAP:
             return None
     if user is None:
-        return provision(host, canonical, entry, settings)
-    refresh(user, entry)
+        user = provision(host, canonical, entry, settings)
+    else:
+        refresh(user, entry)
+    if user is not None:
+        record_check(host, user.id)  # the bind just vouched for them
     return user
 
 

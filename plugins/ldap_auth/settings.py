@@ -28,6 +28,11 @@ class LdapSettings(PluginSettings, frozen=True):  # frozen restated for type che
     display_name_attribute: str = "cn"
     email_attribute: str = "mail"
     default_roles: tuple[Annotated[str, msgspec.Meta(min_length=1)], ...] = ()
+    # deprovisioning (docs/ldap.md): how old a directory check of a user may be when they use a
+    # session or a token, how often the worker re-checks everyone, and what an active entry matches
+    recheck_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 5.0
+    sync_minutes: Annotated[float, msgspec.Meta(ge=0, le=1440)] = 5.0
+    account_filter: str | None = None
 
     def __post_init__(self) -> None:
         """The rules between settings; a ValueError names the setting."""
@@ -44,6 +49,11 @@ class LdapSettings(PluginSettings, frozen=True):  # frozen restated for type che
             raise ValueError(
                 f"give user_dn_template, or search_base with a search_filter containing {PLACEHOLDER} "
                 f"such as (uid={PLACEHOLDER})"
+            )
+        filtered = self.account_filter
+        if filtered is not None and not (filtered.startswith("(") and filtered.endswith(")")):
+            raise ValueError(
+                "account_filter must be an LDAP filter in parentheses, e.g. (!(nsAccountLock=TRUE))"
             )
         if self.bind_dn and not self.bind_password:
             raise ValueError('bind_dn needs bind_password (it may be {env = "NAME"})')

@@ -6,7 +6,10 @@ Only hook implementations live here; see `tokens.py` (format), `auth.py` (the re
 
 from __future__ import annotations
 
+import logging
 from weakref import WeakKeyDictionary
+
+import peewee
 
 from host import Periodic, hookimpl
 from plugins.pat_auth import (
@@ -14,17 +17,22 @@ from plugins.pat_auth import (
     audit,
     auth,
     cli,
+    leaks,
     reminders,
     resources,
+    retire,
     rotation_api,
     status,
     store,
     tokens,
+    usage,
     views,
 )
 from plugins.pat_auth.migrations import MIGRATIONS
 from plugins.pat_auth.models import MODELS
 from plugins.pat_auth.policy import PatSettings
+
+log = logging.getLogger("release_host.pat_auth")
 
 
 @hookimpl
@@ -37,6 +45,7 @@ def register_routes(host):
     return (
         resources.routes(host)
         + rotation_api.routes(host)
+        + leaks.routes(host)
         + list(views.page_routes(host))
         + admin_views.admin_routes(host)
     )
@@ -58,6 +67,12 @@ def actor_from_request(host, req):
     if secret is None:
         return None
     return auth.actor_for_token(host, req, secret)
+
+
+@hookimpl
+def permission_decided(host, actor, permission, allowed):
+    if actor.via == "token":
+        usage.decided(host, actor, permission, allowed)
 
 
 @hookimpl
@@ -99,8 +114,13 @@ def startup(host):
     """In a server process, look for due expiry reminders every `reminder_interval_minutes`."""
     minutes = host.settings("pat_auth").reminder_interval_minutes
     if host.context == "server" and minutes:
-        work = Periodic(host, "pat-reminders", minutes * 60, lambda: reminders.run(host))
+        work = Periodic(host, "pat-reminders", minutes * 60, lambda: _round(host))
         _reminder_threads[host] = work.start()
+
+
+def _round(host):
+    reminders.run(host)
+    retire.run(host)
 
 
 @hookimpl
@@ -108,3 +128,7 @@ def shutdown(host):
     work = _reminder_threads.pop(host, None)
     if work is not None:
         work.stop()
+    try:
+        usage.flush(host)  # this worker's permission counts not written yet
+    except peewee.DatabaseError as exc:
+        log.warning("could not write the permission counts at shutdown: %s", type(exc).__name__)

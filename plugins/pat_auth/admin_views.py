@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import falcon
 import msgspec
 
-from host import NavLink, Route, find_user, query_int, render_page
+from host import NavLink, Route, find_user, pager, query_int, render_page
 from plugins.pat_auth import audit, store
 from plugins.pat_auth.resources import ADMIN_PERMISSION
 from plugins.pat_auth.views import PACKAGE
@@ -37,6 +37,11 @@ ACTIONS = {
     audit.CREATED: "Created",
     audit.DELETED: "Deleted",
     audit.REFUSED: "Refused",
+    audit.REUSED: "Reused after rotation",
+    audit.NARROWED: "Narrowed to used permissions",
+    audit.CHANGED: "Renamed or narrowed",
+    audit.LEAKED: "Reported leaked",
+    audit.NEW_ADDRESS: "Used from a new address",
     **audit.SECURITY_EVENTS,
 }
 REASONS = {"expired": "expired", "invalid": "invalid", "owner-disabled": "owner disabled"}
@@ -77,22 +82,6 @@ def token_filter(host, req: falcon.Request) -> tuple[store.TokenFilter, dict[str
     return found, shown
 
 
-def pager(req: falcon.Request, page: int, total: int, keep: dict[str, Any]) -> dict[str, Any]:
-    params = {k: str(v) for k, v in keep.items() if v not in ("", None)}
-
-    def link(number: int) -> str:
-        return f"{req.path}?{urlencode({**params, 'page': str(number)})}"
-
-    pages = max(1, -(-total // PAGE_SIZE))
-    return {
-        "page": page + 1,
-        "pages": pages,
-        "total": total,
-        "previous": link(page - 1) if page > 0 else "",
-        "next": link(page + 1) if page + 1 < pages else "",
-    }
-
-
 def _done(req: falcon.Request) -> str:
     template = DONE.get(req.get_param("done") or "")
     return template.format(name=req.get_param("name") or "") if template else ""
@@ -122,7 +111,7 @@ class AllTokensPage:
             back=urlencode({k: v for k, v in shown.items() if v}),
             status_labels=STATUS_LABELS,
             last_used_labels=LAST_USED,
-            pager=pager(req, page, total, shown),
+            pager=pager(req, page, PAGE_SIZE, total=total, keep=shown),
             done=_done(req),
             all_tokens_path=ALL_TOKENS,
         )
@@ -204,7 +193,7 @@ class AuditPage:
             filters=shown,
             actions=ACTIONS,
             reasons=REASONS,
-            pager=pager(req, page, audit.count(**where), shown),
+            pager=pager(req, page, PAGE_SIZE, total=audit.count(**where), keep=shown),
             audit_path=AUDIT,
             all_tokens_path=ALL_TOKENS,
         )

@@ -22,6 +22,10 @@ CREATED = "created"
 DELETED = "deleted"
 REFUSED = "refused"
 REUSED = "reused"
+NARROWED = "narrowed"
+CHANGED = "changed"
+LEAKED = "leaked"
+NEW_ADDRESS = "new-address"
 MAX_SAMPLES = 5
 
 
@@ -38,6 +42,8 @@ def record(
     reason: str | None = None,
     detail: str = "",
     user_agent: str | None = None,
+    samples: str | None = None,
+    source: str | None = None,
     persist: bool = True,
 ) -> dict[str, Any]:
     """Write the audit row and return the event payload (emitted by `emit` once committed).
@@ -59,6 +65,8 @@ def record(
             actor=by,
             ip=ip,
             user_agent=user_agent,
+            samples=samples,
+            source=source,
         )
     payload: dict[str, Any] = {
         "tokenId": token_id,
@@ -148,7 +156,8 @@ def emit(
     host: Host, action: str, payload: dict[str, Any], actor: Actor | None = None, log_line: bool = True
 ) -> None:
     """Log a line (unless `log_line` is False: a refusal already logged this minute) and tell
-    other plugins (`pat.created`, `pat.deleted`, `pat.refused`)."""
+    other plugins (`pat.created`, `pat.deleted`, `pat.refused`, `pat.narrowed`, `pat.changed`, `pat.leaked`,
+    `pat.new_address`)."""
     if log_line:
         _log(action, payload)
     host.emit(f"pat.{action}", payload, actor=actor, source="pat_auth")
@@ -190,7 +199,7 @@ def record_security_event(host: Host, event: Any) -> None:
     PatAuditRecord.create(
         at=to_db(event.at),
         action=event.name,
-        detail=str(payload.get("role") or "")[:40],
+        detail=str(payload.get("role") or payload.get("reason") or "")[:40],
         username=payload.get("username"),
         actor=payload.get("by"),
         ip=payload.get("ip"),
@@ -242,6 +251,7 @@ def record_json(row: PatAuditRecord) -> AuditRecordOut:
         by=row.actor,
         ip=row.ip,
         user_agent=row.user_agent,
+        source=row.source,
         count=row.count,
         last_at=iso(row.last_at or row.at) or "",
         samples=row.samples.split(",") if row.samples else [],

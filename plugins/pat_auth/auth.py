@@ -32,13 +32,14 @@ from host import (
     check_attempts,
     check_known_block,
     client_address,
+    iso,
     permissions_column,
     presented_credentials,
     record_failure,
     to_db,
     write_transaction,
 )
-from plugins.pat_auth import audit, reuse, tokens
+from plugins.pat_auth import addresses, audit, reuse, tokens, usage
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope
 
 log = logging.getLogger("release_host.pat_auth")
@@ -79,6 +80,8 @@ def _lookup_query() -> peewee.Query:
             User.display_name,
             permissions_column(User.id),
             _T.replaced_at.is_null(False),  # rotated out (`rotation.py`): told apart on refusal
+            _T.permission_use,  # what it used (`usage.py`) and from where (`addresses.py`)
+            _T.addresses,
         )
         .join(User, on=(_T.user == User.id))
         .where(_T.digest == "")
@@ -87,10 +90,16 @@ def _lookup_query() -> peewee.Query:
 
 _LOOKUP = PreparedQuery(_lookup_query)
 
-# Conditional, so that of several workers serving the same token only one writes per interval.
+# Conditional, so that of several workers serving the same token only one writes per interval;
+# it also writes the last five addresses and this worker's permission counts (`usage.py`), read
+# by the lookup and compared again here, so a first use another worker wrote meanwhile is kept.
+# Parameters (peewee sets columns in the model's order): now, ip, permission use, addresses, id,
+# now - TOUCH_INTERVAL, the use as read ("" for NULL).
 _TOUCH = PreparedQuery(
-    lambda: _T.update(last_used_at=_SAMPLE_TIME, last_used_ip="").where(
-        (_T.id == 0) & (_T.last_used_at.is_null() | (_T.last_used_at <= _SAMPLE_TIME))
+    lambda: _T.update(last_used_at=_SAMPLE_TIME, last_used_ip="", addresses="", permission_use="").where(
+        (_T.id == 0)
+        & (_T.last_used_at.is_null() | (_T.last_used_at <= _SAMPLE_TIME))
+        & (peewee.fn.COALESCE(_T.permission_use, peewee.SQL("''")) == "")
     )
 )
 
@@ -114,7 +123,10 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
     row = _LOOKUP.first((now, now - TOUCH_INTERVAL, digest))
     if row is None:
         _refuse(host, req, INVALID, "unknown", secret=secret, digest=digest)
-    token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held, rotated = row
+    (token_id, user_id, scope, expired, deleted_at, stale, username, source, enabled, name, held, rotated) = (
+        row[:12]
+    )
+    used, places = row[12], row[13]
     refusal = _refusal(expired, deleted_at, enabled, source)
     if refusal is not None:
         reason, detail = refusal
@@ -122,8 +134,11 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
         if reason == EXPIRED:
             _refuse_expired(host, req, rotated, secret=secret, digest=digest, **who)
         _refuse(host, req, reason, detail, secret=secret, digest=digest, **who)
+    settings = host.settings("pat_auth")
+    net = addresses.network(ip or "", settings.new_address_prefix_v4, settings.new_address_prefix_v6)
+    addresses.seen(host, token_id, user_id, net, ip or "", places)
     if stale:
-        _touch(host, token_id, now, ip)
+        _touch(host, token_id, now, ip, net, used, places)
     selected = decode_scope(scope)
     actor = Actor(
         user_id=user_id,
@@ -133,6 +148,7 @@ def actor_for_token(host: Host, req: falcon.Request, secret: str) -> Actor:
         scope=None if selected is None else frozenset(selected),
         credential_id=str(token_id),
         display_name=name or username,
+        extra={usage.RAW: used},
     )
     return actor_with_permissions(actor, held)
 
@@ -150,14 +166,31 @@ def _refusal(expired: object, deleted_at: object, enabled: bool, source: str) ->
     return None
 
 
-def _touch(host: Host, token_id: int, now: datetime, ip: str | None) -> None:
-    """Record the use (`now` is naive UTC); a busy database must not turn a good request into a
-    failure."""
-    params = (now, (ip or "")[:45], token_id, now - TOUCH_INTERVAL)
+def _touch(
+    host: Host, token_id: int, now: datetime, ip: str | None, net: str, used: str | None, places: str | None
+) -> None:
+    """Record the use (`now` is naive UTC) with this worker's permission counts; when another
+    worker wrote first, keep the counts for a later turn. A busy database must not turn a good
+    request into a failure."""
+    counts = usage.pending(host)
+    taken = counts.take(token_id)
+    at = iso(now) or ""
+    params = (
+        now,
+        (ip or "")[:45],
+        usage.merge(used, taken),
+        addresses.updated(places, net, at),
+        token_id,
+        now - TOUCH_INTERVAL,
+        used or "",
+    )
+    written = 0
     try:
-        host.database.execute_sql(_TOUCH.sql(), params)
+        written = host.database.execute_sql(_TOUCH.sql(), params).rowcount
     except peewee.DatabaseError as exc:
         log.warning("could not record the use of token %s: %s", token_id, type(exc).__name__)
+    if written != 1:
+        counts.give_back(token_id, taken)
 
 
 def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -> NoReturn:
@@ -166,7 +199,7 @@ def _refuse_offline(host: Host, detail: str, ip: str | None, hint: str | None) -
         host, audit.REFUSED, reason=INVALID, detail=detail, hint=hint, ip=ip, persist=False
     )
     audit.emit(host, audit.REFUSED, payload, log_line=_first_this_minute(host, (ip, detail)))
-    raise AuthenticationFailed(MESSAGES[INVALID])
+    raise AuthenticationFailed(MESSAGES[INVALID], reason=detail)
 
 
 _logged_offline: weakref.WeakKeyDictionary[Host, dict[tuple[str | None, ...], str]] = (
@@ -219,7 +252,7 @@ def _refuse(
     audited again by this worker: repeating one value is no guess (each new value still counts),
     and a script left running with a dead token must not cost a write per request."""
     if not _first_this_minute(host, (client_address(host, req), detail, digest)):
-        raise AuthenticationFailed(MESSAGES[reason])
+        raise AuthenticationFailed(MESSAGES[reason], reason=detail)
     hint = tokens.hint(secret)
     try:
         attempts = check_attempts(host, req)
@@ -238,4 +271,4 @@ def _refuse(
         audit.emit(host, audit.REFUSED, payload, log_line=count == 1)
     except peewee.DatabaseError as exc:
         log.warning("could not audit a refused token (%s): %s", detail, type(exc).__name__)
-    raise AuthenticationFailed(MESSAGES[reason])
+    raise AuthenticationFailed(MESSAGES[reason], reason=detail)

@@ -139,6 +139,25 @@ class RotateBody(msgspec.Struct, forbid_unknown_fields=True):
         return schema
 
 
+class PermissionUseOut(msgspec.Struct, rename="camel"):
+    """A permission the host decided for the token's requests: granted or not, how many requests
+    and when (counts after the first use are written once a minute, so they may lag that much)."""
+
+    permission: str
+    granted: Annotated[bool, Meta(description="false: the token tried it and was refused.")]
+    count: Annotated[int, Meta(description="Requests that needed it.")]
+    first_used_at: Instant
+    last_used_at: Instant
+
+
+class AddressOut(msgspec.Struct, rename="camel"):
+    """A client network the token was used from (an IPv4 address, or its configured prefix)."""
+
+    network: str
+    first_used_at: Instant
+    last_used_at: Instant
+
+
 class TokenOut(msgspec.Struct, rename="camel"):
     """A token as listed: never the secret, which the server does not keep."""
 
@@ -154,6 +173,12 @@ class TokenOut(msgspec.Struct, rename="camel"):
     status: Status
     replaced_at: Annotated[Instant | None, Meta(description="When the token was rotated, if it was.")]
     replaced_by_id: Annotated[int | None, Meta(description="The token that replaced it by rotation.")]
+    used_permissions: Annotated[
+        list[PermissionUseOut], Meta(description="What its requests needed, granted first.")
+    ]
+    recent_addresses: Annotated[
+        list[AddressOut], Meta(description="Its last five client networks, newest first.")
+    ]
 
 
 class AdminTokenOut(TokenOut):
@@ -183,7 +208,12 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
     at: Instant
     action: Annotated[
         str,
-        Meta(description="created, deleted, refused, reused, or a user.* / role.* change made on the pages"),
+        Meta(
+            description=(
+                "created, deleted, refused, reused, narrowed, leaked, new-address, or a user.* / role.*"
+                " change made on the pages"
+            )
+        ),
     ]
     reason: str | None
     detail: str
@@ -194,6 +224,7 @@ class AuditRecordOut(msgspec.Struct, rename="camel"):
     by: str | None
     ip: str | None
     user_agent: str | None
+    source: Annotated[str | None, Meta(description="Where a leaked token was found, as reported.")]
     count: int
     last_at: Instant
     samples: list[str]
@@ -214,3 +245,41 @@ class AdminTokensQuery(TokensQuery):
 
 class AuditQuery(Paging):
     username: Annotated[str | None, Meta(description="Only records about this user.")] = None
+
+
+class ChangeToken(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """A new name, a narrower scope, or both; a field left out is unchanged."""
+
+    token_note: Annotated[
+        str | None,
+        Meta(description="The new name (as at creation).", extra_json_schema={"pattern": NOTE_TEXT}),
+    ] = None
+    global_permissions: Annotated[
+        list[str] | None,
+        Meta(description="The new scope: permissions its current scope already covers (never wider)."),
+    ] = None
+
+
+class NarrowToken(msgspec.Struct, forbid_unknown_fields=True):
+    """How far back the use counts: permissions used in the last `days` days (default 90)."""
+
+    days: Annotated[int, Meta(ge=1, le=366, description="The window of use, in days.")] = 90
+
+
+class LeakReport(msgspec.Struct, forbid_unknown_fields=True):
+    """Strings found somewhere public (a repository, a log, a paste) that may be tokens."""
+
+    tokens: Annotated[
+        list[Annotated[str, Meta(max_length=200)]],
+        Meta(min_length=1, max_length=1000, description="Up to 1,000 candidate strings, as found."),
+    ]
+    source: Annotated[
+        Annotated[str, Meta(max_length=2000)] | None,
+        Meta(description="Where they were found, such as a URL."),
+    ] = None
+
+
+class LeakReceived(msgspec.Struct, rename="camel"):
+    """The same answer whatever was sent: it tells nothing about whether a string is a token."""
+
+    received: Annotated[int, Meta(description="How many strings the report held.")]

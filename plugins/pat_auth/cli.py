@@ -1,4 +1,5 @@
-"""`release-host tokens create | list | revoke | rotate | remind | audit`: the API's rules, for operators."""
+"""`release-host tokens create | list | revoke | rotate | narrow | scan | remind | audit`: the API's
+rules, for operators."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import msgspec
 
 from host import Host, User, actor_for, find_user, iso, number_argument
-from plugins.pat_auth import audit, reminders, rotation, store
+from plugins.pat_auth import audit, narrowing, reminders, retire, rotation, scan, store
 from plugins.pat_auth.models import PersonalAccessToken
 
 MAX_LIMIT = 100_000  # rows one command prints
@@ -110,11 +111,22 @@ def cmd_rotate(host: Host, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_narrow(host: Host, args: argparse.Namespace) -> int:
+    try:
+        token = narrowing.narrow_token(host, args.id, owner_id=None, days=args.days, by="cli", ip=None)
+    except store.PatError as exc:
+        raise _fail(exc.message) from None
+    print(f"narrowed token {token.id} ({token.name}) to: {', '.join(token.permissions or [])}")
+    return 0
+
+
 def cmd_remind(host: Host, args: argparse.Namespace) -> int:
     done = reminders.run(host)
+    warned, revoked = retire.run(host)
     print(
         f"sent {done.messages} reminder message(s) about {done.tokens} token(s)"
         f"{'; and the admins digest' if done.digest else ''}"
+        + (f"; unused tokens: {warned} warned, {revoked} revoked" if retire.spans(host) else "")
     )
     return 0
 
@@ -167,6 +179,13 @@ def register(host: Host, subparsers: argparse._SubParsersAction) -> None:
         "--expires", choices=list(rules.expirations), help="lifetime (default: the original token's)"
     )
     rotate.set_defaults(handler=cmd_rotate)
+    narrow = sub.add_parser("narrow", help="set a token's permissions to those it used (never wider)")
+    narrow.add_argument("id", help="the token id shown by `tokens list`")
+    narrow.add_argument(
+        "--days", type=number_argument(1, 366), default=narrowing.DEFAULT_DAYS, help="the window of use"
+    )
+    narrow.set_defaults(handler=cmd_narrow)
+    scan.register(sub)
     remind = sub.add_parser("remind", help="send the expiry reminders that are due (each only once)")
     remind.set_defaults(handler=cmd_remind)
     trail = sub.add_parser("audit", help="the audit trail, newest first")

@@ -163,3 +163,65 @@ def admin_digest(host: Host, tokens: list[Any], permission: str) -> dict[str, An
         html=html,
         permission=permission,
     )
+
+
+def _simple(host: Host, kind: str, subject: str, lines: list[str], user_id: int) -> dict[str, Any]:
+    """A message of a few paragraphs and the link to the Access tokens page."""
+    lines = [*lines, f"Access tokens: {public_url(host)}{PAGE}"]
+    html = "".join(f"<p>{escape(line)}</p>" for line in lines[:-1]) + (
+        f'<p><a href="{escape(public_url(host) + PAGE)}">Access tokens</a></p>'
+    )
+    return request(kind=kind, subject=subject, lines=lines, html=html, user_id=user_id)
+
+
+def new_address(
+    host: Host, user_id: int, name: str, hint: str, ip: str, net: str, at: datetime
+) -> dict[str, Any]:
+    where = ip if ip == net else f"{ip} (network {net})"
+    return _simple(
+        host,
+        "pat.new_address",
+        f'Your personal access token "{name}" was used from a new address',
+        [
+            f'The personal access token "{name}" ({hint}) was used from {where} for the first time, '
+            f"at {when(at, owner_zone(user_id))}.",
+            "If this was not you or your scripts, delete the token now and create a new one.",
+        ],
+        user_id,
+    )
+
+
+def leak_report(
+    host: Host, user_id: int, name: str, hint: str, source: str | None, at: datetime
+) -> dict[str, Any]:
+    found = f" It was found at: {source}" if source else ""
+    return _simple(
+        host,
+        "pat.leaked",
+        f'Your personal access token "{name}" was reported as leaked and has been revoked',
+        [
+            f'Someone reported the personal access token "{name}" ({hint}) as published where others '
+            f"can read it, at {when(at, owner_zone(user_id))}.{found}",
+            "The token was revoked at once: requests with it are refused. Create a new token for "
+            "the scripts that used it, and remove the old secret from where it was found.",
+        ],
+        user_id,
+    )
+
+
+def unused_warning(
+    host: Host, user_id: int, name: str, hint: str, last: datetime, revoked_at: datetime
+) -> dict[str, Any]:
+    zone = owner_zone(user_id)
+    return _simple(
+        host,
+        "pat.unused",
+        f'Your personal access token "{name}" is unused and will be revoked',
+        [
+            f'The personal access token "{name}" ({hint}) has not been used since {when(last, zone)}. '
+            f"Under this server's policy it will be revoked on {when(revoked_at, zone)} unless it is "
+            "used before then.",
+            "If nothing needs it, delete it now; if a script does, nothing is lost by letting it run.",
+        ],
+        user_id,
+    )

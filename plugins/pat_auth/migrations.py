@@ -6,7 +6,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
 from host import Migration, create_tables
-from plugins.pat_auth.models import PatAuditRecord, PatReminder, PersonalAccessToken
+from plugins.pat_auth.models import PatAuditRecord, PatReminder, PatTokenAddress, PersonalAccessToken
 
 AGGREGATE_INDEX = "pat_audit_aggregate_key"
 
@@ -36,9 +36,18 @@ def _m003_rotation(db: peewee.Database) -> None:
     _add_missing_columns(db, PatAuditRecord, ("user_agent",))
 
 
+def _m005_token_use(db: peewee.Database) -> None:
+    """What each token used (permissions, addresses), the networks it was used from, and the
+    source of a leak report in the audit."""
+    _add_missing_columns(db, PersonalAccessToken, ("permission_use", "addresses"))
+    _add_missing_columns(db, PatAuditRecord, ("source",))
+    create_tables(PatTokenAddress)(db)
+
+
 MIGRATIONS = [
     Migration("m001_create_tokens_and_audit", create_tables(PersonalAccessToken, PatAuditRecord)),
     Migration("m002_aggregate_refusals", _m002_aggregate_refusals),
     Migration("m003_rotation", _m003_rotation),
     Migration("m004_reminders", create_tables(PatReminder)),
+    Migration("m005_token_use", _m005_token_use),
 ]

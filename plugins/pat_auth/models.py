@@ -31,6 +31,10 @@ class PersonalAccessToken(BaseModel):
     replaced_by_id = peewee.IntegerField(null=True)
     replaced_at = peewee.DateTimeField(null=True)
     reuse_reported_at = peewee.DateTimeField(null=True)
+    # what the token really used (`usage.py`): JSON {"+release#view": [count, first, last], ...}
+    # ("-" for a denied permission), and its last five client networks [[network, first, last]]
+    permission_use = peewee.TextField(null=True)
+    addresses = peewee.TextField(null=True)
 
     class Meta:
         table_name = "pat_tokens"
@@ -67,6 +71,7 @@ class PatAuditRecord(BaseModel):
     last_at = peewee.DateTimeField(null=True)
     aggregate_key = peewee.CharField(max_length=200, null=True, unique=True)
     user_agent = peewee.CharField(max_length=300, null=True)
+    source = peewee.TextField(null=True)  # where a leaked token was found, as its reporter said
 
     class Meta:
         table_name = "pat_audit"
@@ -86,7 +91,21 @@ class PatReminder(BaseModel):
         table_name = "pat_reminders"
 
 
-MODELS = [PersonalAccessToken, PatAuditRecord, PatReminder]
+class PatTokenAddress(BaseModel):
+    """A client network a token has been used from: unique per token, so of any number of
+    workers and hosts the one whose INSERT succeeds records and announces the first use
+    (`addresses.py`)."""
+
+    token_id = peewee.IntegerField()
+    network = peewee.CharField(max_length=64)
+    first_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "pat_token_addresses"
+        indexes = ((("token_id", "network"), True),)
+
+
+MODELS = [PersonalAccessToken, PatAuditRecord, PatReminder, PatTokenAddress]
 
 
 def encode_scope(permissions: list[str] | None) -> str | None:

@@ -53,6 +53,12 @@ class PatSettings(PluginSettings, frozen=True):  # frozen restated for type chec
     max_tokens_per_user: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_MAX_TOKENS
     # a rotated-out secret presented after its overlap also revokes its replacements (GitLab's rule)
     revoke_family_on_reuse: bool = False
+    # a token's client addresses are told apart by network: IPv4 by this many bits (32: each
+    # address), IPv6 by its /64; a first use from a new one is audited and announced (`addresses.py`)
+    new_address_prefix_v4: Annotated[int, msgspec.Meta(ge=8, le=32)] = 32
+    new_address_prefix_v6: Annotated[int, msgspec.Meta(ge=16, le=128)] = 64
+    # reports of leaked tokens (`leaks.py`): at most this many strings per report
+    max_leak_report: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1000
     # the server's address as people reach it, for links in messages; empty: http://<bind>
     public_url: str = ""
     # expiry reminders: how long before expiry ("<n>d"), how often each server process looks
@@ -60,10 +66,15 @@ class PatSettings(PluginSettings, frozen=True):  # frozen restated for type chec
     reminders: tuple[str, ...] = ("7d", "1d")
     reminder_interval_minutes: Annotated[int, msgspec.Meta(ge=0)] = 60
     admin_digest: bool = True
+    # retire unused tokens (`retire.py`): revoke a token not used for this long ("<n>d" or
+    # "<n>y"; empty: never), its owner told `retire_warning` before ("0d": not told)
+    revoke_unused_after: str = ""
+    retire_warning: str = "14d"
 
     def __post_init__(self) -> None:
         load_policy(self)  # the rules between settings, so that a mistake stops the startup
         reminder_points(self.reminders)
+        _check_retirement(self.revoke_unused_after, self.retire_warning)
 
 
 @functools.lru_cache(maxsize=32)
@@ -107,6 +118,19 @@ def reminder_points(choices: tuple[str, ...]) -> list[tuple[str, timedelta]]:
             raise ValueError(f"reminders: {choice!r} is not a number of days such as '7d' (at most 365d)")
         points.append((choice, span))
     return sorted(set(points), key=lambda point: point[1], reverse=True)
+
+
+def _check_retirement(after: str, warning: str) -> None:
+    """ValueError naming the setting when `revoke_unused_after` or `retire_warning` is no span."""
+    for name, value, optional in (("revoke_unused_after", after, True), ("retire_warning", warning, False)):
+        if optional and not value:
+            continue
+        try:
+            span = lifetime(value) if value != "0d" else timedelta(0)
+        except ValueError:
+            span = None
+        if span is None:
+            raise ValueError(f"{name}: {value!r} is not a number of days (365d) or years (1y)")
 
 
 def _longest(offered: dict[str, timedelta | None]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import falcon
 import msgspec
@@ -21,14 +22,16 @@ from host import (
     read_query,
     send_json,
 )
-from plugins.pat_auth import audit, store
+from plugins.pat_auth import audit, narrowing, store
 from plugins.pat_auth.bodies import (
     AdminTokenOut,
     AdminTokensQuery,
     AuditQuery,
     AuditRecordOut,
+    ChangeToken,
     CreatedToken,
     CreateToken,
+    NarrowToken,
     Paging,
     TokenOut,
     TokensQuery,
@@ -138,6 +141,51 @@ class Token:
             raise http_error(exc) from None
         resp.status = falcon.HTTP_204
 
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
+        actor = token_manager(req)
+        body = read_json(req, ChangeToken)
+        try:
+            token = narrowing.change_token(
+                self.host,
+                token_id,
+                actor,
+                name=body.token_note,
+                permissions=body.global_permissions,
+                by=actor.username,
+                ip=req.remote_addr,
+            )
+        except store.PatError as exc:
+            raise http_error(exc) from None
+        send_json(resp, store.token_json(token, self.host.now()))
+
+
+_OPTIONAL_NARROW: Any = NarrowToken | None
+
+
+class Narrow:
+    """`POST …/{token_id}/narrow`: one of my tokens, to the permissions it used (`narrowing.py`)."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
+        actor = token_manager(req)
+        # the body is optional: none, or `null`, means every default
+        body: NarrowToken | None = read_json(req, _OPTIONAL_NARROW) if req.content_length else None
+        body = body or NarrowToken()
+        try:
+            token = narrowing.narrow_token(
+                self.host,
+                token_id,
+                owner_id=actor.user_id,
+                days=body.days,
+                by=actor.username,
+                ip=req.remote_addr,
+            )
+        except store.PatError as exc:
+            raise http_error(exc) from None
+        send_json(resp, store.token_json(token, self.host.now()))
+
 
 class AdminTokens:
     """`/api/v1/admin/personal-access-tokens`: everyone's tokens, filtered by `username` and `status`."""
@@ -214,12 +262,38 @@ def routes(host: Host) -> list[Route]:
         Route(
             TOKENS + "/{token_id}",
             Token(host),
-            {"DELETE": AUTHENTICATED},
+            {"DELETE": AUTHENTICATED, "PATCH": AUTHENTICATED},
             operations={
                 "DELETE": Operation(
                     "Delete one of my personal access tokens",
                     responses={204: None, 404: ErrorBody, **REFUSED},
                     description=TOKEN_ID,
+                ),
+                "PATCH": Operation(
+                    "Rename or narrow one of my personal access tokens",
+                    body=ChangeToken,
+                    responses={200: TokenOut, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, **REFUSED},
+                    description=(
+                        "A new tokenNote, and/or globalPermissions its current scope covers: a scope is "
+                        "never widened (400; create a new token for more). " + TOKEN_REFUSAL
+                    ),
+                ),
+            },
+        ),
+        Route(
+            TOKENS + "/{token_id}/narrow",
+            Narrow(host),
+            {"POST": AUTHENTICATED},
+            operations={
+                "POST": Operation(
+                    "Narrow one of my personal access tokens to the permissions it used",
+                    body=NarrowToken,
+                    responses={200: TokenOut, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, **REFUSED},
+                    description=(
+                        "The token's scope becomes exactly the permissions its requests were granted in "
+                        "the last `days` days (default 90); the body is optional. 409 when it used none. "
+                        + TOKEN_REFUSAL
+                    ),
                 )
             },
         ),

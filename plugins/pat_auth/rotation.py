@@ -96,6 +96,11 @@ def rotate_token(
         )
         if not changed:  # rotated or deleted meanwhile (only possible without row locks)
             raise store.Conflict(f"Personal access token {old.id} was changed meanwhile; try again.")
+        # A name has at most two live secrets: rotating again ends the overlap of the one before,
+        # so repeated rotations cannot pile up secrets that work for days beside the limit.
+        t.update(expires_at=to_db(now)).where(
+            (t.replaced_by_id == old.id) & (t.expires_at > to_db(now)) & t.deleted_at.is_null()
+        ).execute()
         payload = audit.record(
             host,
             ROTATED,

@@ -14,8 +14,8 @@ from typing import Any
 import peewee
 
 from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
-from plugins.pat_auth import audit, status, tokens
-from plugins.pat_auth.bodies import REFUSED_IN_NOTE, AdminTokenOut, TokenOut
+from plugins.pat_auth import addresses, audit, status, tokens, usage
+from plugins.pat_auth.bodies import REFUSED_IN_NOTE, AddressOut, AdminTokenOut, PermissionUseOut, TokenOut
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
 
@@ -353,6 +353,13 @@ def token_json(token: PersonalAccessToken, now: datetime, with_username: bool = 
         "status": status_of(token, now),
         "replaced_at": iso(token.replaced_at),
         "replaced_by_id": token.replaced_by_id,
+        "used_permissions": [
+            PermissionUseOut(u.permission, u.granted, u.count, u.first_at, u.last_at)
+            for u in usage.stored_uses(token.permission_use)
+        ],
+        "recent_addresses": [
+            AddressOut(a["network"], a["firstAt"], a["lastAt"]) for a in addresses.recent(token.addresses)
+        ],
     }
     if with_username:
         return AdminTokenOut(**fields, username=token.user.username)

@@ -57,7 +57,8 @@ class AccessTokensPage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = req.context.actor
-        policy = load_policy(self.host.settings("pat_auth"))
+        settings = self.host.settings("pat_auth")
+        policy = load_policy(settings)
         held = [p for p in self.host.permissions.values() if p.is_global and self.host.allowed(actor, p.name)]
         render_page(
             self.host,
@@ -73,6 +74,9 @@ class AccessTokensPage:
             max_name_length=MAX_NAME_LENGTH,
             overlaps=OVERLAPS,
             default_overlap=DEFAULT_OVERLAP,
+            revoke_unused_after=expiration_label(settings.revoke_unused_after)
+            if settings.revoke_unused_after
+            else "",
         )
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import falcon
 import peewee
 
-from host import Host, query_int, render_page
+from host import Host, pager, query_int, render_page
 from plugins.releases_api import lifecycle, listing, page_data, page_inputs, plans, releases
 from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound, ReleaseError
 from plugins.releases_api.models import Release
@@ -102,15 +102,6 @@ def paged(
     return rows, page, bool(following)
 
 
-def page_links(req: falcon.Request, page: int, more: bool) -> dict[str, str | None]:
-    params = {k: v for k, v in req.params.items() if k != "page" and isinstance(v, str) and v}
-
-    def link(number: int) -> str:
-        return req.path + "?" + urlencode({**params, **({"page": str(number)} if number else {})})
-
-    return {"previous": link(page - 1) if page else None, "next": link(page + 1) if more else None}
-
-
 class Resource:
     def __init__(self, host: Host) -> None:
         self.host = host
@@ -135,7 +126,7 @@ class TemplatesPage(Resource):
             search_title=title,
             search_tag=tag,
             page=page,
-            links=page_links(req, page, more),
+            pager=pager(req, page, PAGE_SIZE, more=more),
             template_path=template_path,
         )
 
@@ -272,7 +263,7 @@ class ReleasesPage(Resource):
             search_status=status,
             status_filters=[(k, label) for k, (label, _) in STATUS_FILTERS.items()],
             page=page,
-            links=page_links(req, page, more),
+            pager=pager(req, page, PAGE_SIZE, more=more),
             release_path=release_path,
             request_deleted=req.get_param("deleted") == "1",
         )

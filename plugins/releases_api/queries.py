@@ -3,14 +3,10 @@ documented from the same fields (bounds included)."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-import falcon
 import msgspec
 from msgspec import Meta
-
-from host import bad_request, query_int
 
 MAX_RESULTS_PER_PAGE = 100
 MAX_PAGE = 1_000_000
@@ -36,38 +32,3 @@ class TemplatesQuery(PagingQuery, kw_only=True):
 
 class TriggersQuery(PagingQuery, kw_only=True):
     template_id: Annotated[str, Meta(description="Only this template's triggers.")] | None = None
-
-
-Q = TypeVar("Q", bound=msgspec.Struct)
-
-
-@cache
-def _fields(kind: type[msgspec.Struct]) -> tuple[msgspec.inspect.Field, ...]:
-    info = msgspec.inspect.type_info(kind)
-    assert isinstance(info, msgspec.inspect.StructType)
-    return info.fields
-
-
-def read_query(req: falcon.Request, kind: type[Q]) -> Q:
-    """The query string as `kind`: each parameter at most once, an empty one counts as absent,
-    numbers in ASCII digits; a 400 names the parameter and what it accepts."""
-    values: dict[str, Any] = {}
-    for field in _fields(kind):
-        name, bounds = field.encode_name, field.type
-        if isinstance(bounds, msgspec.inspect.Metadata):  # a description around the type
-            bounds = bounds.type
-        if isinstance(bounds, msgspec.inspect.IntType):
-            values[name] = query_int(req, name, field.default, bounds.ge or 0, bounds.le or MAX_PAGE)
-            continue
-        value = req.params.get(name)
-        if isinstance(value, list):
-            raise bad_request(f"{name} must be given once.")
-        if value is None or value == "":
-            if field.required:
-                raise bad_request(f"{name} is required.")
-            continue
-        values[name] = value
-    try:
-        return msgspec.convert(values, kind)
-    except msgspec.ValidationError as exc:
-        raise bad_request(f"The query string is not valid: {exc}.") from None

@@ -12,14 +12,14 @@ from typing import Any
 import falcon
 import peewee
 
-from host import ADMIN, Host, bad_request, read_json, send_json
+from host import ADMIN, Host, bad_request, read_json, read_query, send_json
 from plugins.releases_api import bodies, chains, lifecycle, listing, plans, releases, triggers
 from plugins.releases_api.bodies import convert, decode, decode_optional
 from plugins.releases_api.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from plugins.releases_api.ids import task_param
 from plugins.releases_api.models import Release, Trigger
 from plugins.releases_api.permissions import CREATE, START, TEMPLATE_VIEW, VIEW, require_template_use
-from plugins.releases_api.queries import ByTitleQuery, PagingQuery, TemplatesQuery, TriggersQuery, read_query
+from plugins.releases_api.queries import ByTitleQuery, PagingQuery, TemplatesQuery, TriggersQuery
 from plugins.releases_api.serialize import release_out, releases_out, task_out
 from plugins.releases_api.vocabulary import PLANNED, TEMPLATE
 

@@ -11,6 +11,7 @@ policy (`outgoing`).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -58,6 +59,17 @@ class TaskRun:
     policy: outgoing.Policy
     secret_origin: list[Any] | None = None
     holds_secrets: bool = False
+    idempotency_key: str = ""  # the same for every attempt of one queued run (see `idempotency_key`)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_key(job_id: int, task_id: str) -> str:
+    """What an outgoing webhook task sends as `Idempotency-Key`: stable across the attempts of
+    one queued run (a worker killed mid-call and the job claimed again sends the same key), new
+    for another run of the task, so a receiver can drop the repeat of an at-least-once delivery."""
+    return hashlib.sha256(f"release-host-job:{job_id}:{task_id}".encode()).hexdigest()[:32]
 
 
 def prepare(host: Host, settings: Settings, release: Release, task: Task) -> TaskRun:
@@ -192,6 +204,8 @@ def run_webhook(run: TaskRun) -> Outcome:
     if to_server:
         headers = {k: v for k, v in headers.items() if k.lower() != PARENT_HEADER.lower()}
         headers[PARENT_HEADER] = run.release_id
+    if run.idempotency_key and not any(k.lower() == IDEMPOTENCY_HEADER.lower() for k in headers):
+        headers[IDEMPOTENCY_HEADER] = run.idempotency_key  # a key the task sets itself wins
     body = config.get("body") or ""
     if body and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"

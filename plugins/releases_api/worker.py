@@ -92,6 +92,7 @@ def run_one(host: Host, settings: Settings, worker: str) -> bool:
             queue.finish(job, queue.CANCELLED)
             return True
         prepared = tasks.prepare(host, settings, *started)
+        prepared.idempotency_key = tasks.idempotency_key(job.id, job.task_id)
     with Heartbeat(host, job, settings.lease_seconds) as heartbeat:
         outcome = tasks.run(prepared)
     with host.connection():

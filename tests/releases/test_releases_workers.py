@@ -59,6 +59,8 @@ def test_a_task_whose_worker_was_killed_is_run_again_after_the_lease(make_host, 
     final = get(harness, admin, release["id"])
     assert final["status"] == "COMPLETED"
     assert recorder.paths() == ["/slow", "/slow"]
+    keys = [r["headers"].get("Idempotency-Key") for r in recorder.requests]
+    assert keys[0] and keys == [keys[0]] * 2, "the repeat of one run must carry the same key"
     with harness.db():
         job = Job.get(Job.release_id == release["id"])
     assert job.status == "done" and job.attempts == 2 and f":{worker.pid}:" not in job.worker
@@ -83,6 +85,8 @@ def test_two_worker_processes_never_run_the_same_task(make_host, recorder):  # n
 
     expected = sorted(f"/once/{r}/{step}" for r in releases for step in "ab")
     assert sorted(recorder.paths()) == expected
+    keys = {r["headers"].get("Idempotency-Key") for r in recorder.requests}
+    assert len(keys) == 12 and None not in keys, "each run of each task has its own key"
     assert {get(harness, admin, r)["status"] for r in releases} == {"COMPLETED"}
     with harness.db():
         assert {(j.status, j.attempts) for j in Job.select()} == {("done", 1)}

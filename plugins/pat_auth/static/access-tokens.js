@@ -50,11 +50,48 @@
     return formatRemaining(Date.parse(token.expiresAt) - Date.now());
   }
 
+  // What the token used in the chosen window: granted ones, and the ones it tried and was refused.
+  function windowDays() {
+    return Number($("usage-window").value);
+  }
+
+  function usedIn(token, days) {
+    const since = new Date(Date.now() - days * 86400000).toISOString();
+    return (token.usedPermissions || []).filter((use) => use.lastUsedAt >= since);
+  }
+
+  function timesText(count) {
+    return `${count} time${count === 1 ? "" : "s"}`;
+  }
+
+  function usageBlock(token) {
+    const uses = usedIn(token, windowDays());
+    const block = el("div", "usage");
+    const granted = uses.filter((use) => use.granted);
+    const refused = uses.filter((use) => !use.granted);
+    if (!uses.length) return null; // "Last used: Never" or an idle token: nothing to tell here
+    if (granted.length) {
+      block.append(el("span", "muted", "Used:"));
+      const list = el("ul", "chips used-list");
+      for (const use of granted) {
+        const chip = el("li", "chip", use.permission);
+        chip.title = `${timesText(use.count)}, last on ${formatInstant(use.lastUsedAt)}`;
+        list.append(chip);
+      }
+      block.append(list);
+    }
+    for (const use of refused) {
+      block.append(el("p", "refused-use", `Tried ${use.permission} ${timesText(use.count)}, not granted.`));
+    }
+    return block;
+  }
+
   function permissionsCell(token) {
-    if (token.allPermissions) return cell("Permissions", el("span", "scope-all", "All permissions"));
-    const list = el("ul", "chips");
-    for (const name of token.globalPermissions) list.append(el("li", "chip", name));
-    return cell("Permissions", list);
+    const scope = token.allPermissions
+      ? el("span", "scope-all", "All permissions")
+      : el("ul", "chips");
+    if (!token.allPermissions) for (const name of token.globalPermissions) scope.append(el("li", "chip", name));
+    return cell("Permissions", scope, usageBlock(token));
   }
 
   function row(token) {
@@ -77,6 +114,14 @@
     del.setAttribute("aria-label", `Delete token ${token.tokenNote}`);
     del.addEventListener("click", () => askDelete(token));
     const actions = [del];
+    const granted = usedIn(token, windowDays()).filter((use) => use.granted);
+    if (!token.replacedAt && token.status !== "expired" && granted.length) {
+      const narrow = el("button", "button quiet narrow", "Narrow to used permissions");
+      narrow.type = "button";
+      narrow.setAttribute("aria-label", `Narrow token ${token.tokenNote} to used permissions`);
+      narrow.addEventListener("click", () => askNarrow(token, granted));
+      actions.unshift(narrow);
+    }
     if (rotateDialog && !token.replacedAt && token.status !== "expired") {
       const rot = el("button", "button quiet rotate", "Rotate");
       rot.type = "button";
@@ -104,12 +149,15 @@
       : "You have no personal access tokens yet.";
   }
 
+  let lastTokens = [];
+
   async function load() {
     const result = await api("GET", API);
     if (!result.ok) {
       status.textContent = (result.data && result.data.message) || `The tokens could not be loaded (${result.status}).`;
       return;
     }
+    lastTokens = result.data;
     show(result.data);
     if (rotateRequested && rotateDialog) {
       const wanted = result.data.find((token) => String(token.id) === rotateRequested);
@@ -157,6 +205,41 @@
     const left = tbody.children.length;
     wrap.hidden = left === 0;
     status.textContent = `Token "${token.tokenNote}" deleted.`;
+  }
+
+  // ----- narrow -----
+
+  const narrowDialog = $("narrow-dialog");
+  let pendingNarrow = null;
+
+  function askNarrow(token, granted) {
+    pendingNarrow = token;
+    $("narrow-name").textContent = `"${token.tokenNote}"`;
+    $("narrow-window").textContent = `last ${windowDays()} days`;
+    $("narrow-list").replaceChildren(...granted.map((use) => el("li", "chip", use.permission)));
+    $("narrow-error").hidden = true;
+    narrowDialog.showModal();
+    $("narrow-cancel").focus();
+  }
+
+  async function confirmNarrow(event) {
+    event.preventDefault();
+    if (!pendingNarrow) return;
+    const token = pendingNarrow;
+    const button = $("narrow-confirm");
+    button.disabled = true;
+    const result = await api("POST", `${API}/${encodeURIComponent(token.id)}/narrow`, { days: windowDays() });
+    button.disabled = false;
+    if (!result.ok) {
+      const error = $("narrow-error");
+      error.textContent = (result.data && result.data.message) || `The token could not be narrowed (${result.status}).`;
+      error.hidden = false;
+      return;
+    }
+    pendingNarrow = null;
+    narrowDialog.close("narrowed");
+    await load();
+    status.textContent = `Token "${token.tokenNote}" now has only: ${result.data.globalPermissions.join(", ")}.`;
   }
 
   // ----- rotate -----
@@ -344,6 +427,11 @@
     window.setInterval(updatePreview, 30000);
   }
   $("delete-confirm").addEventListener("click", confirmDelete);
+  $("narrow-confirm").addEventListener("click", confirmNarrow);
+  narrowDialog.addEventListener("close", () => {
+    pendingNarrow = null;
+  });
+  $("usage-window").addEventListener("change", () => show(lastTokens));
   if (rotateDialog) {
     $("rotate-confirm").addEventListener("click", confirmRotate);
     rotateDialog.addEventListener("close", () => {
