@@ -252,12 +252,20 @@ class ChangeToken(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
     token_note: Annotated[
         str | None,
-        Meta(description="The new name (as at creation).", extra_json_schema={"pattern": NOTE_TEXT}),
+        Meta(description="The new name (as at creation)."),
     ] = None
     global_permissions: Annotated[
         list[str] | None,
         Meta(description="The new scope: permissions its current scope already covers (never wider)."),
     ] = None
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: Host) -> dict[str, Any]:
+        """The name's pattern, as at creation (`CreateToken`)."""
+        for choice in schema["properties"]["tokenNote"].get("anyOf", []):
+            if choice.get("type") == "string":
+                choice["pattern"] = note_text()
+        return schema
 
 
 class NarrowToken(msgspec.Struct, forbid_unknown_fields=True):
