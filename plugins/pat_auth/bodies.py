@@ -261,10 +261,28 @@ class ChangeToken(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
     @classmethod
     def openapi_schema(cls, schema: dict[str, Any], host: Host) -> dict[str, Any]:
-        """The name's pattern, as at creation (`CreateToken`)."""
-        for choice in schema["properties"]["tokenNote"].get("anyOf", []):
+        """The name's pattern and the permission names, as at creation (`CreateToken`); one of the
+        two is given (`narrowing.change_token`: else there is nothing to change)."""
+        properties = schema["properties"]
+        for choice in properties["tokenNote"].get("anyOf", []):
             if choice.get("type") == "string":
                 choice["pattern"] = note_text()
+        names = {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(host.permissions)},
+            "minItems": 1,
+        }
+        properties["globalPermissions"] = {
+            **properties["globalPermissions"],
+            "anyOf": [names, {"type": "null"}],
+        }
+        schema["anyOf"] = [
+            {"required": ["tokenNote"], "properties": {"tokenNote": {"type": "string"}}},
+            {
+                "required": ["globalPermissions"],
+                "properties": {"globalPermissions": {"type": "array", "items": {"type": "string"}}},
+            },
+        ]
         return schema
 
 
