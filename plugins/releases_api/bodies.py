@@ -449,10 +449,26 @@ def readable(error: msgspec.ValidationError) -> str:
     return f"{path}: {fault}." if path else f"The request body is not valid: {fault}."
 
 
+def _whole(value: Any) -> Any:
+    """`200.0` as `200`, everywhere in a decoded body: JSON Schema's `integer` takes it."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    return value
+
+
 def convert(body: dict[str, Any], kind: type[B]) -> B:
     """A JSON object (from a request, or a form shaped like one) as `kind`, or `Invalid`."""
     try:
         return msgspec.convert(_defaults(body), kind)
+    except msgspec.ValidationError as exc:
+        if "got `float`" not in str(exc):
+            raise Invalid(readable(exc)) from None
+    try:
+        return msgspec.convert(_whole(body), kind)
     except msgspec.ValidationError as exc:
         raise Invalid(readable(exc)) from None
 
