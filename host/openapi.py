@@ -21,6 +21,7 @@ import msgspec
 
 from host.credentials import TOKEN_HEADER
 from host.middleware import CHALLENGE
+from host.request_schemas import apply_struct_rules, refuse_nul
 from host.routes import AUTHENTICATED, PUBLIC, UNSAFE_METHODS, Operation, Route, access_label
 from host.typed_bodies import ErrorBody
 
@@ -47,6 +48,7 @@ ERRORS = {
     405: "The method is not accepted here.",
     409: "Not allowed in the object's current state.",
     413: "The request body is larger than the limit.",
+    414: "The URL is longer than the server reads (answered by the HTTP server, without a JSON body).",
     415: "The request body is not sent as application/json.",
     429: "Too many failed attempts from this address; try again after Retry-After seconds.",
     503: "The database is unreachable or busy; try again shortly (see Retry-After).",
@@ -91,8 +93,9 @@ def _types(operations: Iterable[Operation]) -> list[Any]:
 class _Schemas:
     """JSON Schemas of every type the operations use, computed in one pass so refs are shared."""
 
-    def __init__(self, kinds: list[Any]) -> None:
+    def __init__(self, kinds: list[Any], host: Host) -> None:
         schemas, self.components = msgspec.json.schema_components(kinds, ref_template=REF)
+        apply_struct_rules(self.components, kinds, host)
         self.by_type = list(zip(kinds, schemas, strict=True))
 
     def of(self, kind: Any) -> dict[str, Any]:
@@ -110,6 +113,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _error(status: int, schemas: _Schemas) -> dict[str, Any]:
+    if status == 414:
+        return {"description": ERRORS[status]}
     response = _json(schemas.of(ErrorBody), ERRORS.get(status) or HTTPStatus(status).phrase)
     if status in HEADERS:
         response["headers"] = HEADERS[status]
@@ -129,6 +134,8 @@ def _host_statuses(method: str, access: str, op: Operation, path_params: list[st
         codes.add(400)
     if path_params:
         codes.add(404)
+    if path_params or op.query is not None:
+        codes.add(414)
     return codes
 
 
@@ -191,8 +198,8 @@ def _operation(
         operation["parameters"] = parameters
     if op.body is not None:
         operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": schemas.of(op.body)}},
+            "required": op.body_required,
+            "content": {"application/json": {"schema": dict(schemas.of(op.body))}},
         }
     operation["responses"] = _responses(method, access, op, params, schemas)
     return operation
@@ -206,11 +213,12 @@ def build(host: Host) -> dict[str, Any]:
         for template, plugin, route in routes
         for method, access in route.access.items()
     ]
-    schemas = _Schemas(_types(op for *_, op in methods))
+    schemas = _Schemas(_types(op for *_, op in methods), host)
     paths: dict[str, dict[str, Any]] = {}
     for template, plugin, route, method, access, op in methods:
         item = paths.setdefault(PARAM.sub(r"{\1}", template), {})
         item[method.lower()] = _operation(plugin, template, route, method, access, op, schemas)
+    refuse_nul(_request_schemas(paths, methods), schemas.components)
     _drop_unreferenced(paths, schemas.components)
     return {
         "openapi": "3.1.0",
@@ -228,6 +236,16 @@ def build(host: Host) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": schemas.components, "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def _request_schemas(paths: dict[str, Any], methods: list[tuple]) -> list[dict[str, Any]]:
+    """The request body schemas `read_json` decodes (not a body of `Any`, which is read raw)."""
+    found = []
+    for template, *_, method, _access, op in methods:
+        if op.body is not None and op.body is not Any:
+            body = paths[PARAM.sub(r"{\1}", template)][method.lower()]["requestBody"]
+            found.append(body["content"]["application/json"]["schema"])
+    return found
 
 
 def _drop_unreferenced(paths: dict[str, Any], components: dict[str, Any]) -> None:

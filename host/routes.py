@@ -32,6 +32,7 @@ class Operation:
     with `read_query`). `also` names a permission checked in the responder beyond the route's
     own. `security` names the security schemes the responder checks itself (a PUBLIC route
     whose resource authenticates on its own, such as a webhook receiver); None: the host's.
+    `body_required=False` documents a body the responder reads as optional (no body: defaults).
     """
 
     summary: str = ""
@@ -41,6 +42,7 @@ class Operation:
     also: str = ""
     description: str = ""
     security: tuple[str, ...] | None = None
+    body_required: bool = True
 
 
 def access_label(access: str) -> str:

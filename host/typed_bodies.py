@@ -47,9 +47,28 @@ def read_json(req: falcon.Request, kind: type[T], limit: int = 1024 * 1024) -> T
     try:
         return _decoder(kind).decode(raw)  # type: ignore[arg-type]
     except msgspec.ValidationError as exc:
+        if _FLOAT_FOR_INT.match(str(exc)):
+            return _with_whole_floats(raw, kind)
         raise bad_request(plain(str(exc))) from None
     except msgspec.DecodeError as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+
+
+_FLOAT_FOR_INT = re.compile(r"^Expected `[^`]*\bint\b[^`]*`, got `float`")
+
+
+def _whole(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) < 2**63 else number
+
+
+def _with_whole_floats(raw: bytes, kind: type[T]) -> T:
+    """The body again, `629.0` read as `629`: JSON Schema's `integer` is any number with no
+    fraction, so a document saying `integer` must accept what a JavaScript client may send."""
+    try:
+        return msgspec.convert(json.loads(raw, parse_float=_whole), kind)
+    except msgspec.ValidationError as exc:
+        raise bad_request(plain(str(exc))) from None
 
 
 def _refuse_escaped_nul_or_surrogate(raw: bytes) -> None:

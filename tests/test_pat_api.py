@@ -121,6 +121,8 @@ def test_default_expiration_is_30_days(harness, clock):
         ({"tokenNote": "x" * 101}, "tokenNote"),
         ({"tokenNote": 42}, "tokenNote"),
         ({"tokenNote": "two\nlines"}, "tokenNote"),
+        ({"tokenNote": "zero\u200bwidth"}, "tokenNote"),
+        ({"tokenNote": "txt.exe\u202egnp"}, "tokenNote"),
         ({"expiration": "2w"}, "7d, 30d, 45d, 60d, 1y, never"),
         ({"expiration": 30}, "expiration"),
         ({"globalPermissions": "reports#view"}, "globalPermissions"),
@@ -142,6 +144,14 @@ def test_bad_create_bodies_are_400_naming_the_problem(harness, body, words):
 def test_a_name_of_100_characters_is_accepted(harness):
     alice = harness.user("alice")
     assert create(harness, alice, tokenNote="n" * 100).status_code == 201
+
+
+def test_a_name_may_hold_any_visible_character_the_document_allows(harness):
+    """Only control and format characters are refused (the document's pattern says the same):
+    a private-use or a not yet assigned character is a character like another."""
+    alice = harness.user("alice")
+    assert create(harness, alice, tokenNote="logo \ue000").status_code == 201
+    assert create(harness, alice, tokenNote="new \U0003ffff").status_code == 201
 
 
 def test_asking_for_a_permission_the_owner_lacks_is_400_naming_it(harness):

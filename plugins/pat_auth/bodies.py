@@ -2,22 +2,64 @@
 `read_query`), encode responses (`send_json`) and are the schemas of the API document.
 
 Types only: what depends on the server (the lifetimes its policy offers, the permissions the
-owner holds, the name not already taken) is checked by `store`, which the CLI and pages share.
+owner holds, the name not already taken) is checked by `store`, which the CLI and pages share;
+`openapi_schema` states the rules the schema can carry (the policy's lifetimes, the host's
+permission names, which of `allPermissions`/`globalPermissions` go together) so that the
+document accepts what `store` does.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import sys
+import unicodedata
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
+
+from plugins.pat_auth.policy import load_policy
+
+if TYPE_CHECKING:
+    from host import Host
 
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 1000
 
 Instant = Annotated[str, Meta(description="ISO 8601, UTC", extra_json_schema={"format": "date-time"})]
 Status = Literal["active", "expired"]
-NOTE_TEXT = r"^\s*[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*\s*$"
+REFUSED_IN_NOTE = ("Cc", "Cf")
+"""Control and format characters (line breaks, zero-width and bidi overrides): `store.clean_name`
+refuses them in a token's name, where they would hide or reorder what a list shows."""
+
+
+@cache
+def note_text() -> str:
+    """The pattern of a token name: no character of `REFUSED_IN_NOTE` between the spaces the
+    store trims, from the same Unicode database the store asks."""
+    refused = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in REFUSED_IN_NOTE]
+    spans: list[list[int]] = []
+    for code in refused:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+
+    def char(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    chars = "".join(char(a) if a == b else f"{char(a)}-{char(b)}" for a, b in spans)
+    return f"^\\s*[^{chars}]*[^\\s{chars}][^{chars}]*\\s*$"
+
+
+OVERLAP = r"^(0|[1-7]d|([1-9][0-9]?|1[0-5][0-9]|16[0-8])h|([1-9][0-9]{0,3}|100[0-7][0-9]|10080)m)$"
+"""`"0"` or minutes, hours or days up to seven days, as `rotation.parse_overlap` reads them."""
+
+
+def _expirations(host: Host) -> dict[str, Any]:
+    """The lifetimes the server's policy offers (null: its default)."""
+    offered = list(load_policy(host.settings("pat_auth")).expirations)
+    return {"anyOf": [{"type": "string", "enum": offered}, {"type": "null"}], "default": None}
 
 
 class CreateToken(msgspec.Struct, rename="camel"):
@@ -30,7 +72,6 @@ class CreateToken(msgspec.Struct, rename="camel"):
                 "What the token is for: 1-100 characters once in NFC and trimmed (a decomposed é is"
                 " one), no line breaks; the store checks the length, since a schema counts code points."
             ),
-            extra_json_schema={"pattern": NOTE_TEXT},
         ),
     ]
     expiration: Annotated[
@@ -43,6 +84,59 @@ class CreateToken(msgspec.Struct, rename="camel"):
     all_permissions: Annotated[
         bool | None, Meta(description="true: every permission of the owner (then no globalPermissions).")
     ] = None
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: Host) -> dict[str, Any]:
+        """The server's lifetimes and permission names; `allPermissions: false` needs a list,
+        `allPermissions: true` takes none (`resources.requested_permissions`)."""
+        properties = schema["properties"]
+        properties["tokenNote"]["pattern"] = note_text()
+        properties["expiration"] = {**properties["expiration"], **_expirations(host)}
+        names = {"type": "array", "items": {"type": "string", "enum": sorted(host.permissions)}}
+        listed = {**names, "minItems": 1}
+        properties["globalPermissions"] = {
+            **properties["globalPermissions"],
+            "anyOf": [names, {"type": "null"}],
+        }
+        schema["anyOf"] = [
+            {
+                "properties": {
+                    "allPermissions": {"type": "null"},
+                    "globalPermissions": {"anyOf": [listed, {"type": "null"}]},
+                }
+            },
+            {
+                "required": ["allPermissions"],
+                "properties": {
+                    "allPermissions": {"const": True},
+                    "globalPermissions": {
+                        "anyOf": [
+                            {"type": "array", "items": {"type": "string"}, "maxItems": 0},
+                            {"type": "null"},
+                        ]
+                    },
+                },
+            },
+            {
+                "required": ["allPermissions", "globalPermissions"],
+                "properties": {"allPermissions": {"const": False}, "globalPermissions": listed},
+            },
+        ]
+        return schema
+
+
+class RotateBody(msgspec.Struct, forbid_unknown_fields=True):
+    """`overlap`: how long the old secret keeps working (`"0"` … `"7d"`, default `"1d"`);
+    `expiration`: as at creation, by default the original token's lifetime."""
+
+    overlap: Annotated[str, Meta(extra_json_schema={"pattern": OVERLAP})] | None = None
+    expiration: str | None = None
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: Host) -> dict[str, Any]:
+        """The lifetimes the server's policy offers."""
+        schema["properties"]["expiration"] = _expirations(host)
+        return schema
 
 
 class PermissionUseOut(msgspec.Struct, rename="camel"):
@@ -158,12 +252,38 @@ class ChangeToken(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
     token_note: Annotated[
         str | None,
-        Meta(description="The new name (as at creation).", extra_json_schema={"pattern": NOTE_TEXT}),
+        Meta(description="The new name (as at creation)."),
     ] = None
     global_permissions: Annotated[
         list[str] | None,
         Meta(description="The new scope: permissions its current scope already covers (never wider)."),
     ] = None
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: Host) -> dict[str, Any]:
+        """The name's pattern and the permission names, as at creation (`CreateToken`); one of the
+        two is given (`narrowing.change_token`: else there is nothing to change)."""
+        properties = schema["properties"]
+        for choice in properties["tokenNote"].get("anyOf", []):
+            if choice.get("type") == "string":
+                choice["pattern"] = note_text()
+        names = {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(host.permissions)},
+            "minItems": 1,
+        }
+        properties["globalPermissions"] = {
+            **properties["globalPermissions"],
+            "anyOf": [names, {"type": "null"}],
+        }
+        schema["anyOf"] = [
+            {"required": ["tokenNote"], "properties": {"tokenNote": {"type": "string"}}},
+            {
+                "required": ["globalPermissions"],
+                "properties": {"globalPermissions": {"type": "array", "items": {"type": "string"}}},
+            },
+        ]
+        return schema
 
 
 class NarrowToken(msgspec.Struct, forbid_unknown_fields=True):

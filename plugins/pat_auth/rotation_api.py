@@ -12,15 +12,7 @@ import msgspec
 
 from host import AUTHENTICATED, Actor, ErrorBody, Host, Operation, Route, iso, read_json, send_json
 from plugins.pat_auth import resources, rotation, store
-from plugins.pat_auth.bodies import RotatedToken
-
-
-class RotateBody(msgspec.Struct, forbid_unknown_fields=True):
-    """`overlap`: how long the old secret keeps working (`"0"` … `"7d"`, default `"1d"`);
-    `expiration`: as at creation, by default the original token's lifetime."""
-
-    overlap: str | None = None
-    expiration: str | None = None
+from plugins.pat_auth.bodies import RotateBody, RotatedToken
 
 
 def _body(req: falcon.Request) -> RotateBody:
@@ -90,8 +82,8 @@ class SelfRotate:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor: Actor = req.context.actor
         if actor.via != "token" or actor.credential_id is None:
-            raise falcon.HTTPBadRequest(
-                title="Bad Request",
+            raise falcon.HTTPForbidden(
+                title="Forbidden",
                 description="self/rotate rotates the personal access token the request is authenticated "
                 "with; this request presents none. Use /api/v1/personal-access-tokens/{id}/rotate.",
             )
@@ -102,7 +94,9 @@ _ANSWERS = {201: RotatedToken, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 4
 
 
 def routes(host: Host) -> list[Route]:
-    operation = Operation(summary="Rotate a personal access token", body=RotateBody, responses=_ANSWERS)
+    operation = Operation(
+        summary="Rotate a personal access token", body=RotateBody, body_required=False, responses=_ANSWERS
+    )
     return [
         Route(
             resources.TOKENS + "/self/rotate",

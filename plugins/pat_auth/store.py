@@ -15,7 +15,7 @@ import peewee
 
 from host import EXTERNAL, Actor, Host, User, from_db, iso, to_db, write_transaction
 from plugins.pat_auth import addresses, audit, status, tokens, usage
-from plugins.pat_auth.bodies import AddressOut, AdminTokenOut, PermissionUseOut, TokenOut
+from plugins.pat_auth.bodies import REFUSED_IN_NOTE, AddressOut, AdminTokenOut, PermissionUseOut, TokenOut
 from plugins.pat_auth.models import PersonalAccessToken, decode_scope, encode_scope
 from plugins.pat_auth.policy import Policy, load_policy
 
@@ -87,7 +87,7 @@ def clean_name(raw: Any) -> str:
         raise InvalidRequest(
             f"tokenNote must be 1-{MAX_NAME_LENGTH} characters once trimmed; it has {len(name)}."
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    if any(unicodedata.category(ch) in REFUSED_IN_NOTE for ch in name):
         raise InvalidRequest("tokenNote must not contain control characters such as line breaks.")
     return name
 

@@ -45,7 +45,9 @@ MAX_TIMEOUT = 600
 MAX_COMMENT = 10_000
 DEFAULT_EXPECTED = [200, 201, 202, 204]
 
-NotBlank = r"\S"
+NotBlank = r"[^\s\x1c-\x1f]"
+"""Not only whitespace as `str.strip` sees it: Python counts U+001C-U+001F as whitespace,
+the Unicode `White_Space` of other regex engines (the fuzzer's, a client's) does not."""
 URL = r"^https?://|\$\{"
 VARIABLE_NAME = r"^(\$\{[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}\}|[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99})$"
 PATTERNS = {
@@ -102,6 +104,13 @@ class TaskBody(Body, tag_field="type", kw_only=True):
 
 class ManualTask(TaskBody, tag=MANUAL_TASK):
     """Waits IN_PROGRESS until someone completes it."""
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """A task without `type` (or with `type: null`) is a manual one (`_defaults`)."""
+        schema["properties"]["type"] = {"anyOf": [schema["properties"]["type"], {"type": "null"}]}
+        schema["required"] = [name for name in schema["required"] if name != "type"]
+        return schema
 
 
 class WebhookTask(TaskBody, tag=WEBHOOK_TASK, kw_only=True):
@@ -173,6 +182,14 @@ class Phase(Body, kw_only=True):
     description: Text | None = None
     tasks: Annotated[list[Task], Meta(max_length=limits.MAX_TASKS_PER_PHASE)] | None = None
 
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """No `discriminator`: a task may leave `type` out (`ManualTask`), which a discriminator's
+        property may not."""
+        for choice in schema["properties"]["tasks"]["anyOf"]:
+            choice.get("items", {}).pop("discriminator", None)
+        return schema
+
     def spec(self) -> PhaseSpec:
         return PhaseSpec(
             title=self.title,
@@ -224,7 +241,7 @@ class Plan(Body, kw_only=True):
     variables: Variables | None = None
     script_username: RunAs = UNSET
     script_user_password: Password = UNSET
-    due_date: datetime | None = None
+    due_date: Annotated[datetime, Meta(extra_json_schema={"format": "date-time"})] | None = None
     phases: Annotated[list[Phase], Meta(max_length=limits.MAX_PHASES)] | None = None
 
     def spec(self) -> PlanSpec:
@@ -339,6 +356,23 @@ class Trigger(Body, kw_only=True):
     script_username: RunAs = UNSET
     script_user_password: Password = UNSET
 
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """`endpointPath` (not only slashes) or `endpointId` (not empty) is required (`spec`)."""
+        schema["anyOf"] = [
+            {
+                "required": ["endpointPath"],
+                "properties": {"endpointPath": {"type": "string", "pattern": "[^/]"}},
+            },
+            {
+                "required": ["endpointId"],
+                "properties": {
+                    "endpointId": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+                },
+            },
+        ]
+        return schema
+
     def spec(self) -> TriggerSpec:
         path = (self.endpoint_path or "").strip("/") or None
         endpoint_id = str(self.endpoint_id) if self.endpoint_id not in (None, "") else None
@@ -415,10 +449,26 @@ def readable(error: msgspec.ValidationError) -> str:
     return f"{path}: {fault}." if path else f"The request body is not valid: {fault}."
 
 
+def _whole(value: Any) -> Any:
+    """`200.0` as `200`, everywhere in a decoded body: JSON Schema's `integer` takes it."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    return value
+
+
 def convert(body: dict[str, Any], kind: type[B]) -> B:
     """A JSON object (from a request, or a form shaped like one) as `kind`, or `Invalid`."""
     try:
         return msgspec.convert(_defaults(body), kind)
+    except msgspec.ValidationError as exc:
+        if "got `float`" not in str(exc):
+            raise Invalid(readable(exc)) from None
+    try:
+        return msgspec.convert(_whole(body), kind)
     except msgspec.ValidationError as exc:
         raise Invalid(readable(exc)) from None
 

@@ -100,7 +100,8 @@ def build_routes(host: Host) -> list[Route]:
                 "POST": Operation(
                     summary="Search releases: title (contains), statuses, flags planned/active/inProgress/"
                     "paused/failing/failed/completed/aborted, tags, originTemplateId",
-                    body=b.ReleaseSearch,
+                    body=b.ReleaseSearch | None,
+                    body_required=False,
                     query=PagingQuery,
                     responses={200: list[ReleaseOut], **BODY},
                 )
@@ -141,7 +142,8 @@ def build_routes(host: Host) -> list[Route]:
             operations={
                 "POST": Operation(
                     summary="Abort a release that is not COMPLETED or ABORTED",
-                    body=b.Abort,
+                    body=b.Abort | None,
+                    body_required=False,
                     responses={200: ReleaseOut, **BODY, **MISSING, **STATE},
                 )
             },

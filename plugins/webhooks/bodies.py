@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from plugins.webhooks.models import AUTH_METHODS, METHODS
+from plugins.webhooks.models import AUTH_BASIC, AUTH_HMAC, AUTH_METHODS, AUTH_NONE, AUTH_TOKEN, METHODS
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
@@ -24,7 +24,10 @@ PATH_TEXT = r"^\s*/*[A-Za-z0-9][A-Za-z0-9._~-]{0,99}/*\s*$"
 READ_ONLY = "Read-only: accepted back (a client may send what it read) and ignored."
 
 Instant = Annotated[str, Meta(description="ISO 8601, UTC", extra_json_schema={"format": "date-time"})]
-Title = Annotated[str, Meta(max_length=200, extra_json_schema={"pattern": r"\S"})]
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+"""Not only whitespace as `str.strip` sees it: Python counts U+001C-U+001F as whitespace,
+the Unicode `White_Space` of other regex engines (the fuzzer's, a client's) does not."""
+Title = Annotated[str, Meta(max_length=200, extra_json_schema={"pattern": NOT_BLANK})]
 Path = Annotated[
     str,
     Meta(
@@ -82,6 +85,38 @@ class NewEndpoint(EndpointChange, kw_only=True):
 
     title: Title
     path: Path
+
+    @classmethod
+    def openapi_schema(cls, schema: dict[str, Any], host: object) -> dict[str, Any]:
+        """The secrets `endpoints.apply` requires of a new endpoint for each `authentication`
+        (a change keeps the secrets already set, so only a new endpoint states them)."""
+        schema["anyOf"] = [
+            {
+                "description": "token (the default): secretToken is a live personal access token.",
+                "required": ["secretToken"],
+                "properties": {
+                    "authentication": {"anyOf": [{"const": AUTH_TOKEN}, {"type": "null"}]},
+                    "secretToken": {"type": "string", "pattern": NOT_BLANK},
+                },
+            },
+            {
+                "required": ["authentication", "secretToken"],
+                "properties": {
+                    "authentication": {"const": AUTH_HMAC},
+                    "secretToken": {"type": "string", "minLength": 1},
+                },
+            },
+            {
+                "required": ["authentication", "username", "password"],
+                "properties": {
+                    "authentication": {"const": AUTH_BASIC},
+                    "username": {"type": "string", "pattern": r"^[^:]*[^\s\x1c-\x1f:][^:]*$"},
+                    "password": {"type": "string", "minLength": 1},
+                },
+            },
+            {"required": ["authentication"], "properties": {"authentication": {"const": AUTH_NONE}}},
+        ]
+        return schema
 
 
 class EndpointOut(msgspec.Struct, rename="camel"):

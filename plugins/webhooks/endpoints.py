@@ -73,6 +73,7 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointChange) ->
     Fields left out keep their current value (or the default for a new endpoint).
     """
     now = to_db(host.now())
+    change = endpoint is not None
     if endpoint is None:
         endpoint = WebhookEndpoint(
             id=new_id(),
@@ -116,12 +117,18 @@ def apply(host: Host, endpoint: WebhookEndpoint | None, data: EndpointChange) ->
     if data.request_retention is not UNSET:
         endpoint.request_retention = _retention(data.request_retention)
 
-    _apply_secrets(host, endpoint, data)
+    _apply_secrets(host, endpoint, data, MISSING_ON_CHANGE if change else 400)
     endpoint.updated_at = now
     return endpoint
 
 
-def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointChange) -> None:
+MISSING_ON_CHANGE = 409
+"""A change that leaves its endpoint without the secret its authentication needs is refused with
+409: the same body is right for an endpoint whose secret is set (the conflict is with the
+endpoint's state), while a new endpoint's schema states what each method needs (400)."""
+
+
+def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointChange, missing: int) -> None:
     """Keep only the secret the chosen method uses, so a switched-away secret does not linger.
     An empty secret means "keep the one already set" (forms never show it back)."""
     secret = data.secret_token or None
@@ -142,21 +149,23 @@ def _apply_secrets(host: Host, endpoint: WebhookEndpoint, data: EndpointChange) 
             endpoint.token_credential_id = live_token_id(host, secret.strip())
             endpoint.token_digest = token_digest(host, secret.strip())
         if not endpoint.token_digest:
-            raise InvalidEndpoint("Secret Token is required for Token Authentication.")
+            raise InvalidEndpoint("Secret Token is required for Token Authentication.", missing)
     elif method == AUTH_HMAC:
         if secret is not None:
             endpoint.hmac_secret = host.secrets.encrypt(secret)
         if not endpoint.hmac_secret:
-            raise InvalidEndpoint("Secret Token is required for the hmac-sha256 signature.")
+            raise InvalidEndpoint("Secret Token is required for the hmac-sha256 signature.", missing)
     elif method == AUTH_BASIC:
         if username is not None:
             endpoint.username = username.strip()
         if not endpoint.username or ":" in endpoint.username:
-            raise InvalidEndpoint("Username is required for Basic Authentication and may not contain ':'.")
+            raise InvalidEndpoint(
+                "Username is required for Basic Authentication and may not contain ':'.", missing
+            )
         if password is not None:
             endpoint.password_digest = password_digest(host, password)
         if not endpoint.password_digest:
-            raise InvalidEndpoint("Password is required for Basic Authentication.")
+            raise InvalidEndpoint("Password is required for Basic Authentication.", missing)
 
 
 def live_token_id(host: Host, secret: str) -> str:

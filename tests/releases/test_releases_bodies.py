@@ -175,3 +175,24 @@ def test_an_optional_body_may_be_null(harness, admin):
     assert aborted.status_code == 200 and aborted.json["status"] == "ABORTED"
     listed = harness.call("POST", "/api/v1/releases/search", as_user=admin, body="[]")
     assert listed.status_code == 400 and "expected an object or null" in listed.json["message"]
+
+
+def test_a_whole_number_written_with_a_fraction_is_a_whole_number(harness, admin):
+    """JSON Schema's `integer` (the document's `expectedStatusCodes`) takes 200.0: so does the server."""
+    task = {**webhook("http://127.0.0.1:9/hook"), "expectedStatusCodes": [200.0, 204]}
+    made = harness.call(
+        "POST",
+        "/api/v1/templates",
+        as_user=admin,
+        json={"title": "T", "phases": [{"title": "P", "tasks": [task]}]},
+    )
+    assert made.status_code == 200, made.text
+    assert made.json["phases"][0]["tasks"][0]["expectedStatusCodes"] == [200, 204]
+    half = {**task, "expectedStatusCodes": [200.5]}
+    refused = harness.call(
+        "POST",
+        "/api/v1/templates",
+        as_user=admin,
+        json={"title": "T", "phases": [{"title": "P", "tasks": [half]}]},
+    )
+    assert refused.status_code == 400

@@ -97,6 +97,33 @@ def test_configuration_needs_the_permission(harness, admin):
     assert harness.call("GET", API, as_user=editor).status_code == 200
 
 
+def test_a_whole_number_written_with_a_fraction_is_a_whole_number(harness, admin):
+    """JSON Schema's `integer` takes 629.0, so the server does too (a JavaScript client may send it)."""
+    endpoint = create(harness, admin, requestRetention=629.0)
+    assert endpoint["requestRetention"] == 629
+    changed = harness.call("PUT", f"{API}/{endpoint['id']}", as_user=admin, json={"requestRetention": 2.5})
+    assert changed.status_code == 400
+
+
+def test_a_change_that_leaves_the_endpoint_without_its_secret_is_a_conflict(harness, admin):
+    """The same change is right for an endpoint whose secret is set: 409, not a malformed body."""
+    endpoint = create(harness, admin)
+    switched = harness.call("PUT", f"{API}/{endpoint['id']}", as_user=admin, json={"authentication": "basic"})
+    assert switched.status_code == 409
+    assert switched.json["message"].startswith("Username is required for Basic Authentication")
+    keyed = harness.call(
+        "PUT",
+        f"{API}/{endpoint['id']}",
+        as_user=admin,
+        json={"authentication": "hmac-sha256", "secretToken": "k"},
+    )
+    assert keyed.status_code == 200, keyed.text
+    kept = harness.call(
+        "PUT", f"{API}/{endpoint['id']}", as_user=admin, json={"authentication": "hmac-sha256"}
+    )
+    assert kept.status_code == 200, kept.text
+
+
 def test_lowering_retention_trims_at_once(harness, admin):
     endpoint = create(harness, admin, requestRetention=10)
     for n in range(6):
