@@ -29,6 +29,17 @@ NEW_ADDRESS = "new-address"
 MAX_SAMPLES = 5
 
 
+def about(token: Any, username: str | None = None) -> dict[str, Any]:
+    """The fields of `record` that name a token and its owner, from a token row; `username` when
+    the caller has it already (else the row's owner, which may cost a query)."""
+    return {
+        "token_id": token.id,
+        "hint": token.hint,
+        "user_id": token.user_id,
+        "username": token.user.username if username is None else username,
+    }
+
+
 def record(
     host: Host,
     action: str,

@@ -82,10 +82,7 @@ def _tell(host: Host, token: PersonalAccessToken, source: str | None, ip: str | 
     payload = audit.record(
         host,
         audit.LEAKED,
-        token_id=token.id,
-        hint=token.hint,
-        user_id=token.user_id,
-        username=username,
+        **audit.about(token, username=username),
         by=by,
         ip=ip,
         source=source,

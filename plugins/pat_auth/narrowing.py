@@ -73,10 +73,7 @@ def narrow_token(
         payload = audit.record(
             host,
             audit.NARROWED,
-            token_id=token.id,
-            hint=token.hint,
-            user_id=token.user_id,
-            username=token.user.username,
+            **audit.about(token),
             by=by,
             ip=ip,
             detail=f"{days}d: {len(kept)} permission(s)",
@@ -107,17 +104,7 @@ def change_token(
         current = decode_scope(token.scope)
         if name is not None:
             clean = store.clean_name(name)
-            taken = _T.select().where(
-                (_T.user == owner.user_id)
-                & store.live(host.now())
-                & _T.replaced_at.is_null()
-                & (_T.name == clean)
-                & (_T.id != token.id)
-            )
-            if taken.exists():
-                raise store.Conflict(
-                    f"tokenNote: you already have an active token named {clean!r}; choose another name."
-                )
+            store.check_name_free(owner.user_id, clean, host.now(), besides=token.id)
             changes[_T.name] = token.name = clean
         if permissions is not None:
             chosen = store.clean_permissions(host, owner, permissions) or []
@@ -130,10 +117,7 @@ def change_token(
         payload = audit.record(
             host,
             audit.CHANGED,
-            token_id=token.id,
-            hint=token.hint,
-            user_id=token.user_id,
-            username=token.user.username,
+            **audit.about(token),
             by=by,
             ip=ip,
             detail="+".join(f.name for f in changes),

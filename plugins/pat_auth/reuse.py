@@ -92,10 +92,7 @@ def _revoke_family(host: Host, token_id: int, username: str, now: datetime) -> l
             audit.record(
                 host,
                 audit.DELETED,
-                token_id=token.id,
-                hint=token.hint,
-                user_id=token.user_id,
-                username=username,
+                **audit.about(token, username=username),
                 by=REVOKER,
             )
             revoked.append(token)

@@ -128,6 +128,16 @@ def expiry(rules: Policy, choice: Any, now: datetime) -> datetime | None:
     return None if span is None else now + span
 
 
+def check_name_free(owner_id: int, name: str, now: datetime, besides: int | None = None) -> None:
+    """`Conflict` when another live, unreplaced token of the owner (not `besides`) has `name`."""
+    t = PersonalAccessToken
+    taken = t.select().where((t.user == owner_id) & live(now) & t.replaced_at.is_null() & (t.name == name))
+    if besides is not None:
+        taken = taken.where(t.id != besides)
+    if taken.exists():
+        raise Conflict(f"tokenNote: you already have an active token named {name!r}; choose another name.")
+
+
 def create_token(
     host: Host,
     owner: Actor,
@@ -154,18 +164,12 @@ def create_token(
                 f"You already have {rules.max_tokens_per_user} active personal access tokens, the "
                 f"maximum; delete one before creating another."
             )
-        if mine.where(t.name == name).exists():
-            raise Conflict(
-                f"tokenNote: you already have an active token named {name!r}; choose another name."
-            )
+        check_name_free(owner.user_id, name, now)
         token, secret = insert_token(host, owner.user_id, name, encode_scope(scope), now, expires_at)
         payload = audit.record(
             host,
             audit.CREATED,
-            token_id=token.id,
-            hint=token.hint,
-            user_id=owner.user_id,
-            username=owner.username,
+            **audit.about(token, username=owner.username),
             by=by,
             ip=ip,
         )
@@ -305,10 +309,7 @@ def delete_token(
         payload = audit.record(
             host,
             audit.DELETED,
-            token_id=token.id,
-            hint=token.hint,
-            user_id=token.user_id,
-            username=token.user.username,
+            **audit.about(token),
             by=by,
             ip=ip,
         )
